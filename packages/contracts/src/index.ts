@@ -1,0 +1,51 @@
+export {
+  COMMAND_SUBJECT_PREFIX,
+  COMMAND_VERBS,
+  type CommandVerb,
+  commandSubject,
+  CONFIG_QUEUE_GROUP,
+  CONFIG_BUCKET,
+  ROUTING_TABLE_KEY,
+  METRICS_STREAM,
+  METRICS_SUBJECT_PREFIX,
+  METRICS_CONSUMER,
+  metricsSubject,
+  PROXY_HEARTBEAT_SUBJECT,
+  REPORT_SUBJECT,
+  CONFIG_CHANGED_SUBJECT,
+} from './subjects.js';
+export { DURATION_PATTERN, parseDuration } from './duration.js';
+export {
+  WeightPercent,
+  StickyKeySource,
+  PoolSpecV1,
+  MatchConditionV1,
+  RuleV1,
+  AnalysisSpecV1,
+  StepV1,
+  RegionsSpecV1,
+  RolloutBodyV1,
+  RolloutSpecV1,
+} from './rollout-spec.js';
+export { RolloutState, RolloutRecordV1, RoutingTableV1, emptyRoutingTable } from './routing-table.js';
+export {
+  ApplyCommandV1,
+  WeightCommandV1,
+  GetCommandV1,
+  ListCommandV1,
+  COMMAND_SCHEMAS,
+  ErrorBodyV1,
+  CommandReplyV1,
+} from './commands.js';
+export { ERROR_CODES, ErrorCode, GraylaneError } from './errors.js';
+export {
+  PoolSide,
+  StatusClass,
+  EncodedHistogramV1,
+  MetricSeriesV1,
+  MetricBatchV1,
+  ProxyHeartbeatV1,
+} from './metrics.js';
+export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1 } from './report.js';
+export { type ValidationIssue, validationIssues, parseWith } from './validate.js';
+export { JSON_SCHEMAS } from './json-schemas.js';

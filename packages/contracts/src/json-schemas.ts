@@ -1,0 +1,21 @@
+import type { TSchema } from '@sinclair/typebox';
+import { ApplyCommandV1, CommandReplyV1, GetCommandV1, ListCommandV1, WeightCommandV1 } from './commands.js';
+import { MetricBatchV1, ProxyHeartbeatV1 } from './metrics.js';
+import { ReportReplyV1, ReportRequestV1 } from './report.js';
+import { RolloutSpecV1 } from './rollout-spec.js';
+import { RoutingTableV1 } from './routing-table.js';
+
+/** Every published schema by file name; `schemas/` holds these written out as JSON Schema. */
+export const JSON_SCHEMAS: Record<string, TSchema> = {
+  'rollout-spec.v1': RolloutSpecV1,
+  'routing-table.v1': RoutingTableV1,
+  'apply-command.v1': ApplyCommandV1,
+  'weight-command.v1': WeightCommandV1,
+  'get-command.v1': GetCommandV1,
+  'list-command.v1': ListCommandV1,
+  'command-reply.v1': CommandReplyV1,
+  'metric-batch.v1': MetricBatchV1,
+  'proxy-heartbeat.v1': ProxyHeartbeatV1,
+  'report-request.v1': ReportRequestV1,
+  'report-reply.v1': ReportReplyV1,
+};

@@ -1,0 +1,117 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DURATION_PATTERN } from './duration.js';
+
+const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 250ms, 10s, 30m, 2h' });
+const UpstreamUrl = Type.String({ pattern: '^https?://[^\\s/]+', description: 'http://host:port' });
+const Upstreams = Type.Array(UpstreamUrl, { minItems: 1 });
+const Name = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', description: 'lower-case DNS label' });
+
+/** Percent of users on canary, 0–100 with at most two decimals (one of 10 000 buckets). */
+export const WeightPercent = Type.Number({ minimum: 0, maximum: 100 });
+
+/** Where the sticky key comes from: `header:NAME`, `cookie:NAME`, `query:NAME` or `ip`. */
+export const StickyKeySource = Type.String({ pattern: '^((header|cookie|query):[A-Za-z0-9_.-]{1,128}|ip)$' });
+
+export const PoolSpecV1 = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), upstreams: Upstreams },
+  { additionalProperties: false },
+);
+export type PoolSpecV1 = Static<typeof PoolSpecV1>;
+
+export const MatchConditionV1 = Type.Object(
+  {
+    header: Type.Optional(Type.String({ minLength: 1 })),
+    cookie: Type.Optional(Type.String({ minLength: 1 })),
+    query: Type.Optional(Type.String({ minLength: 1 })),
+    equals: Type.Optional(Type.String()),
+    in: Type.Optional(Type.Array(Type.String())),
+    regex: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+export type MatchConditionV1 = Static<typeof MatchConditionV1>;
+
+export const RuleV1 = Type.Object(
+  { when: MatchConditionV1, to: Type.Union([Type.Literal('stable'), Type.Literal('canary')]) },
+  { additionalProperties: false },
+);
+export type RuleV1 = Static<typeof RuleV1>;
+
+export const AnalysisSpecV1 = Type.Object(
+  {
+    interval: Type.Optional(Duration),
+    minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxP99Ratio: Type.Optional(Type.Number({ exclusiveMinimum: 1 })),
+    maxErrorRateIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type AnalysisSpecV1 = Static<typeof AnalysisSpecV1>;
+
+export const StepV1 = Type.Object(
+  { weight: WeightPercent, pause: Type.Optional(Duration) },
+  { additionalProperties: false },
+);
+
+export const RegionsSpecV1 = Type.Object(
+  {
+    from: Type.Object(
+      {
+        header: Type.Optional(Type.String({ minLength: 1 })),
+        cidrs: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+      },
+      { additionalProperties: false },
+    ),
+    pools: Type.Record(
+      Type.String(),
+      Type.Object({ stable: Upstreams, canary: Type.Optional(Upstreams) }, { additionalProperties: false }),
+    ),
+    fallback: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+/** The body of a rollout: what it matches, its two pools, and how traffic is split. */
+export const RolloutBodyV1 = Type.Object(
+  {
+    match: Type.Object(
+      {
+        hosts: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+        pathPrefix: Type.Optional(Type.String({ pattern: '^/' })),
+      },
+      { additionalProperties: false },
+    ),
+    stable: PoolSpecV1,
+    canary: PoolSpecV1,
+    responseHeaders: Type.Optional(Type.Boolean()),
+    traffic: Type.Object(
+      {
+        weight: WeightPercent,
+        stickyKey: Type.Optional(Type.Array(StickyKeySource, { minItems: 1 })),
+        salt: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      },
+      { additionalProperties: false },
+    ),
+    rules: Type.Optional(Type.Array(RuleV1)),
+    session: Type.Optional(
+      Type.Object({ cookie: Type.String({ minLength: 1 }), ttl: Duration }, { additionalProperties: false }),
+    ),
+    regions: Type.Optional(RegionsSpecV1),
+    analysis: Type.Optional(AnalysisSpecV1),
+    steps: Type.Optional(Type.Array(StepV1)),
+  },
+  { additionalProperties: false },
+);
+export type RolloutBodyV1 = Static<typeof RolloutBodyV1>;
+
+/** A rollout spec as operators write it (YAML or JSON), Kubernetes-style. */
+export const RolloutSpecV1 = Type.Object(
+  {
+    apiVersion: Type.Literal('graylane.dev/v1'),
+    kind: Type.Literal('Rollout'),
+    metadata: Type.Object({ name: Name }, { additionalProperties: true }),
+    spec: RolloutBodyV1,
+  },
+  { additionalProperties: false },
+);
+export type RolloutSpecV1 = Static<typeof RolloutSpecV1>;

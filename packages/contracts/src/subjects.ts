@@ -1,0 +1,44 @@
+/**
+ * Every NATS subject, stream, bucket and key graylane uses. Versioned in the name: a new
+ * contract version gets a new subject beside the old one; a published one is never changed.
+ */
+
+/** Prefix of the command subjects; the config service listens on `${COMMAND_SUBJECT_PREFIX}.>`. */
+export const COMMAND_SUBJECT_PREFIX = 'graylane.cmd.v1';
+
+/** The command verbs the config service answers. */
+export const COMMAND_VERBS = ['apply', 'weight', 'get', 'list'] as const;
+export type CommandVerb = (typeof COMMAND_VERBS)[number];
+
+/** Subject of one command verb, e.g. `graylane.cmd.v1.weight`. */
+export function commandSubject(verb: CommandVerb): string {
+  return `${COMMAND_SUBJECT_PREFIX}.${verb}`;
+}
+
+/** Queue group shared by config replicas so each command is handled once. */
+export const CONFIG_QUEUE_GROUP = 'graylane-config';
+
+/** JetStream KV bucket holding the routing table; the key's revision is the config version. */
+export const CONFIG_BUCKET = 'graylane_config';
+/** The one key in {@link CONFIG_BUCKET} holding the whole routing table. */
+export const ROUTING_TABLE_KEY = 'routing-table';
+
+/** JetStream stream that carries metric batches from proxies to analytics. */
+export const METRICS_STREAM = 'GRAYLANE_METRICS';
+/** Proxies publish to `${METRICS_SUBJECT_PREFIX}.<proxyId>`. */
+export const METRICS_SUBJECT_PREFIX = 'graylane.metrics.v1';
+/** Durable consumer name shared by analytics replicas. */
+export const METRICS_CONSUMER = 'graylane-analytics';
+
+export function metricsSubject(proxyId: string): string {
+  return `${METRICS_SUBJECT_PREFIX}.${proxyId}`;
+}
+
+/** Core NATS subject where every proxy announces itself and its applied config version. */
+export const PROXY_HEARTBEAT_SUBJECT = 'graylane.proxy.v1.heartbeat';
+
+/** Request/reply subject answered by analytics with a latency and error report. */
+export const REPORT_SUBJECT = 'graylane.analytics.v1.report';
+
+/** Event published by the config service after every successful change. */
+export const CONFIG_CHANGED_SUBJECT = 'graylane.events.v1.config-changed';
