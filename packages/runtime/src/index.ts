@@ -1,0 +1,24 @@
+export { createLogger, type Logger } from './logger.js';
+export {
+  ConfigError,
+  type Env,
+  portFrom,
+  urlFrom,
+  positiveIntFrom,
+  stringFrom,
+  natsUrlFrom,
+  DEFAULT_NATS_URL,
+  DEFAULT_REDIS_URL,
+  DEFAULT_CLICKHOUSE_URL,
+} from './env.js';
+export {
+  connectNats,
+  type NatsConnectOptions,
+  type NatsConnection,
+  type Msg,
+  type Subscription,
+  encodeJson,
+  decodeJson,
+} from './nats.js';
+export { closeOnSignals, type Closer } from './shutdown.js';
+export { httpStatusOf, asGraylaneError } from './http-errors.js';

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+
+/** Something to close on shutdown, last registered first. */
+export type Closer = () => unknown;
+
+/**
+ * Runs `closers` in reverse order on SIGTERM or SIGINT, each given at most `timeoutMs`, then
+ * exits. A second signal exits at once.
+ */
+export function closeOnSignals(logger: Logger, closers: Closer[], timeoutMs = 10_000): void {
+  let closing = false;
+  const onSignal = (signal: string): void => {
+    if (closing) process.exit(1);
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    void closeAll(logger, closers, timeoutMs).then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+async function closeAll(logger: Logger, closers: Closer[], timeoutMs: number): Promise<void> {
+  for (const close of [...closers].reverse()) {
+    try {
+      await Promise.race([close(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+    }
+  }
+}
