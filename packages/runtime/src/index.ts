@@ -22,3 +22,4 @@ export {
 } from './nats.js';
 export { closeOnSignals, type Closer } from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
+export { ensureMetricsStream, METRICS_DEDUP_WINDOW_MS, METRICS_MAX_AGE_MS } from './metrics-stream.js';
