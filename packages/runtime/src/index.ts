@@ -23,3 +23,4 @@ export {
 export { closeOnSignals, type Closer } from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
 export { ensureMetricsStream, METRICS_DEDUP_WINDOW_MS, METRICS_MAX_AGE_MS } from './metrics-stream.js';
+export { openConfigBucket, CONFIG_HISTORY, type KV, type KvEntry, type KvWatchEntry } from './config-bucket.js';

@@ -1,0 +1,42 @@
+import { jetstream } from '@nats-io/jetstream';
+import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, openConfigBucket } from '@graylane/runtime';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { startFlushLoop } from './metrics/flush-loop.js';
+import { watchConfig } from './nats/config-watcher.js';
+import { startHeartbeat } from './nats/heartbeat.js';
+
+const config = loadConfig(process.env);
+const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId: config.proxyId });
+const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${config.proxyId}`, waitForServer: true });
+await ensureMetricsStream(nc);
+const js = jetstream(nc);
+
+const app = buildApp({
+  proxyId: config.proxyId,
+  publish: (subject, data, msgID) => js.publish(subject, data, { msgID }),
+  maxUnsentBatches: config.maxUnsentBatches,
+  upstreamTimeoutMs: config.upstreamTimeoutMs,
+  natsConnected: () => !nc.isClosed(),
+  logger,
+});
+
+const kv = await openConfigBucket(nc);
+const watching = watchConfig(kv, app.holder, logger.child({ module: 'config' }));
+watching.catch((error: unknown) => logger.error({ err: error }, 'config watch ended'));
+const version = (): number => app.holder.current.version;
+const stopHeartbeat = startHeartbeat(nc, config.proxyId, version);
+const stopFlushing = startFlushLoop(app.metrics, app.publisher, version, config.metricsIntervalMs, logger);
+
+await app.admin.listen({ port: config.adminPort, host: '0.0.0.0' });
+await app.dataPlane.listen({ port: config.port, host: '0.0.0.0' });
+logger.info({ port: config.port, adminPort: config.adminPort }, 'proxy listening');
+
+closeOnSignals(logger, [
+  () => nc.drain(),
+  () => app.upstreams.close(),
+  stopFlushing,
+  stopHeartbeat,
+  () => app.admin.close(),
+  () => app.dataPlane.close(),
+]);
