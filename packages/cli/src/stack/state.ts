@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
 
 /** A process `graylane up` started and `graylane down` stops. */
@@ -8,6 +9,16 @@ export interface StackProcess {
   name: string;
   pid: number;
   log: string;
+  /**
+   * Start time of the process in clock ticks since boot (Linux `/proc/PID/stat` field 22), so a
+   * pid reused by an unrelated process after a reboot is never mistaken for ours and never killed.
+   */
+  startTicks?: number;
+  /**
+   * `infra` (NATS, Redis, ClickHouse) stops after `app` (services, backends, traffic), so the
+   * services can drain to NATS and flush to ClickHouse on their way out.
+   */
+  tier?: 'infra' | 'app';
 }
 
 /** What `graylane up` brought up, so later commands find it and `down` can stop it. */
@@ -20,6 +31,10 @@ export interface StackState {
   /** Addresses to show the user: proxy, config API, analytics, dashboards. */
   endpoints: Record<string, string>;
   processes: StackProcess[];
+  /** Readiness URLs per service (`/readyz`), checked by `graylane status`. */
+  readiness?: Record<string, string>;
+  /** In docker mode: the compose file `down` hands to `docker compose down`. */
+  composeFile?: string;
 }
 
 /** Where `graylane up` keeps its state, data and logs: `GRAYLANE_HOME`, default `~/.graylane`. */
@@ -35,5 +50,60 @@ export function statePath(env: Env): string {
 export function readState(env: Env): StackState | undefined {
   const path = statePath(env);
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as StackState;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new GraylaneError('GRAYLANE_INTERNAL', `${path} is not valid JSON (${(error as Error).message}); remove it, then run graylane up`, {
+      cause: error,
+    });
+  }
+  if (!isStackState(value)) {
+    throw new GraylaneError('GRAYLANE_INTERNAL', `${path} is not a graylane stack state; remove it, then run graylane up`);
+  }
+  return value;
+}
+
+/**
+ * Writes the state atomically (temp file + rename), so a reader never sees half a file even when
+ * `up` is interrupted while recording a process.
+ */
+export function writeState(env: Env, state: StackState): void {
+  const path = statePath(env);
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(temp, path);
+}
+
+/**
+ * Claims the state file for a new stack; false when another one exists (a running stack, or an
+ * `up` in progress). The exclusive create is what keeps two concurrent `up`s from both starting.
+ */
+export function claimState(env: Env, state: StackState): boolean {
+  const path = statePath(env);
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Forgets the stack; data and logs stay. */
+export function removeState(env: Env): void {
+  rmSync(statePath(env), { force: true });
+}
+
+function isStackState(value: unknown): value is StackState {
+  if (value === null || typeof value !== 'object') return false;
+  const state = value as Partial<StackState>;
+  return (
+    (state.mode === 'local' || state.mode === 'docker') &&
+    typeof state.natsUrl === 'string' &&
+    Array.isArray(state.processes) &&
+    state.processes.every((p) => typeof p === 'object' && p !== null && typeof p.pid === 'number' && typeof p.name === 'string')
+  );
 }

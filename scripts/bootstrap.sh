@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian/Ubuntu machine with Node 20+ ready: pnpm, the servers graylane runs on
+# (nats-server, redis-server, clickhouse-server), the workspace's dependencies, and a build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "graylane needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  step "installing pnpm 10 with npm"
+  npm install -g pnpm@10 >/dev/null
+fi
+
+missing=()
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/sbin/clickhouse-server ] || command -v clickhouse-server >/dev/null 2>&1 || missing+=(clickhouse-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing ${missing[*]} with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "graylane's tests and 'graylane up' need: ${missing[*]}." >&2
+    echo "Install them (Debian/Ubuntu: sudo apt-get install ${missing[*]}) or run this as root." >&2
+    exit 1
+  fi
+fi
+
+step "installing dependencies (pnpm install)"
+pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
+
+step "building (turbo run build)"
+pnpm exec turbo run build --output-logs=errors-only

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every check of every package — build, lint, typecheck, unit, integration and end-to-end
+# tests against real NATS, Redis and ClickHouse — then prints one summary line for all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+rm -f ./*/*/.vitest-report.json test/.vitest-report.json
+
+printf '\n==> lint, typecheck and tests (turbo run lint typecheck test)\n'
+status=0
+pnpm exec turbo run lint typecheck test --concurrency=2 --continue || status=$?
+node scripts/summarize-tests.mjs || status=$?
+exit $status

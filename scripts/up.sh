@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Brings graylane up on this machine with demo traffic: prepares the machine, then `graylane up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+exec node packages/cli/dist/main.js up "$@"
