@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@graylane/runtime';
 import { registerRoutes, type HttpDeps } from './http/routes.js';
 
@@ -8,7 +8,9 @@ export interface AppDeps extends HttpDeps {
 
 /** The config service's HTTP app, without listening, so tests can inject requests. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger.child({ module: 'http' }), disableRequestLogging: true });
+  // Typed as fastify's base logger so the app has fastify's default instance type.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
+  const app = Fastify({ loggerInstance, disableRequestLogging: true });
   registerRoutes(app, deps);
-  return app as unknown as FastifyInstance;
+  return app;
 }
