@@ -35,5 +35,5 @@ export function buildAdmin(deps: AdminDeps): FastifyInstance {
     ].join('\n');
     return reply.type('text/plain; version=0.0.4').send(text);
   });
-  return app as unknown as FastifyInstance;
+  return app;
 }

@@ -82,7 +82,7 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
       route(request.raw, reply.raw);
     },
   });
-  return app as unknown as FastifyInstance;
+  return app;
 }
 
 function reject(res: ServerResponse, status: number, message: string): void {
