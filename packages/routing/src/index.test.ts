@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import * as routing from './index.js';
+
+describe('@graylane/routing entry', () => {
+  it('exports the names the proxy and the config service are written against', () => {
+    expect(Object.keys(routing).sort()).toEqual(
+      ['BUCKETS', 'DEFAULT_STICKY_KEY', 'EMPTY_TABLE', 'MAX_KEY_UNITS', 'bucketOf', 'compileRollout', 'compileTable', 'cookieValue', 'inCanary', 'weightToBasisPoints'].sort(),
+    );
+    expect(routing.BUCKETS).toBe(10_000);
+  });
+});

@@ -1,0 +1,36 @@
+import { CompileSite } from './compile-error.js';
+import { CLIENT_IP, COOKIE, FactSource, HEADER, QUERY } from './fact-source.js';
+
+/** The sticky key sources when a rollout names none: a user id header, then a cookie, then the IP. */
+export const DEFAULT_STICKY_KEY: readonly string[] = Object.freeze(['header:x-user-id', 'cookie:uid', 'ip']);
+
+const SOURCE = /^(header|cookie|query):([A-Za-z0-9_.-]{1,128})$/;
+
+/**
+ * The sources of `traffic.stickyKey` (`header:NAME`, `cookie:NAME`, `query:NAME`, `ip`) in
+ * order. Header names are lower-cased because request facts carry them lower-case; cookie and
+ * query names are case-sensitive and kept as written.
+ */
+export function compileStickyKey(sources: readonly string[] | undefined, site: CompileSite): readonly FactSource[] {
+  const list = sources ?? DEFAULT_STICKY_KEY;
+  if (list.length === 0) {
+    throw site.error('GRAYLANE_VALIDATION', ['spec', 'traffic', 'stickyKey'], 'must name at least one source, e.g. ["header:x-user-id", "ip"]');
+  }
+  return Object.freeze(list.map((text, index) => compileSource(text, index, site)));
+}
+
+function compileSource(text: string, index: number, site: CompileSite): FactSource {
+  if (text === 'ip') return new FactSource(CLIENT_IP, '');
+  const match = SOURCE.exec(text);
+  const kind = match?.[1];
+  const name = match?.[2];
+  if (kind === undefined || name === undefined) {
+    throw site.error(
+      'GRAYLANE_VALIDATION',
+      ['spec', 'traffic', 'stickyKey', index],
+      `invalid sticky key source ${JSON.stringify(text)}: expected header:NAME, cookie:NAME, query:NAME or ip`,
+    );
+  }
+  if (kind === 'header') return new FactSource(HEADER, name.toLowerCase());
+  return new FactSource(kind === 'cookie' ? COOKIE : QUERY, name);
+}
