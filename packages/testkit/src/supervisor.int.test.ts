@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { LOG_FILES, redisServerCommand } from './commands.js';
+import { freePort, tcpAnswers } from './ports.js';
+import { ServerStartError, startServer, type Launch } from './supervisor.js';
+
+function redisLaunch(dir: string, port: number, change: Partial<Launch> = {}): Launch {
+  return {
+    command: redisServerCommand({ port, dir }),
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    logFile: join(dir, LOG_FILES.redis),
+    readyLine: /Ready to accept connections/,
+    answers: () => tcpAnswers(port),
+    ...change,
+  };
+}
+
+/** Whether a pid is a live process; a zombie nobody reaped counts as gone. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('startServer', { timeout: 30_000 }, () => {
+  it('tries fresh ports when another process took the planned one', async () => {
+    const squatter = await new Promise<Server>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+    const address = squatter.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const planned: number[] = [];
+
+    const server = await startServer({
+      name: 'redis-server',
+      plan: async (dir) => {
+        const port = planned.length === 0 ? address.port : await freePort();
+        planned.push(port);
+        return redisLaunch(dir, port);
+      },
+    });
+    squatter.close();
+
+    expect(planned).toHaveLength(2);
+    expect(planned[0]).toBe(address.port);
+    expect(server.port).toBe(planned[1]);
+    expect(await tcpAnswers(server.port)).toBe(true);
+    await server.stop();
+  });
+
+  it('fails with the server output when it exits, and leaves no dir behind', async () => {
+    let dir = '';
+    const start = startServer({
+      name: 'redis-server',
+      plan: async (planDir) => {
+        dir = planDir;
+        const launch = redisLaunch(planDir, await freePort());
+        launch.command.args.push('--no-such-directive', 'x');
+        return launch;
+      },
+    });
+
+    await expect(start).rejects.toThrow(ServerStartError);
+    await expect(start).rejects.toThrow(/redis-server on port \d+ exited \(code 1\) before it was ready/);
+    await expect(start).rejects.toThrow(/Bad directive or wrong number of arguments/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('gives up after the timeout with the tail of the log, and kills the server', async () => {
+    const port = await freePort();
+    const start = startServer({
+      name: 'redis-server',
+      startTimeoutMs: 500,
+      plan: async (dir) => redisLaunch(dir, port, { readyLine: /a line redis never logs/ }),
+    });
+
+    await expect(start).rejects.toThrow(/redis-server on port \d+ was not ready within 500 ms/);
+    await expect(start).rejects.toThrow(/--- last lines of .*redis-server\.log ---\n[^]*Ready to accept connections/);
+    expect(await tcpAnswers(port)).toBe(false);
+  });
+});
+
+describe('a test process that exits without stopping its servers', { timeout: 30_000 }, () => {
+  it('kills them and removes their dirs on exit', async () => {
+    // Runs the built package, as a test file that forgot stop() would; `pnpm build` comes first.
+    const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    expect(existsSync(entry), `${entry} is missing: run pnpm build first`).toBe(true);
+    const script = `
+      import { startNats, startRedis } from ${JSON.stringify(pathToFileURL(entry).href)};
+      const servers = [await startNats(), await startRedis()];
+      console.log(JSON.stringify(servers.map(({ pid, port, dir }) => ({ pid, port, dir }))));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    const servers = JSON.parse(stdout) as Array<{ pid: number; port: number; dir: string }>;
+
+    expect(servers).toHaveLength(2);
+    for (const server of servers) {
+      expect(isAlive(server.pid), `pid ${server.pid} still runs`).toBe(false);
+      expect(await tcpAnswers(server.port)).toBe(false);
+      expect(existsSync(server.dir), `${server.dir} still exists`).toBe(false);
+    }
+  });
+});

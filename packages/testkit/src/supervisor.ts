@@ -1,0 +1,290 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerCommand } from './commands.js';
+
+/** A server process started for a test, in its own temp dir, on ports nothing else uses. */
+export interface RunningServer {
+  /** How a client connects, e.g. 'nats://127.0.0.1:PORT'. */
+  readonly url: string;
+  /** The port of `url`. */
+  readonly port: number;
+  /** The temp dir with the server's config, data and logs; removed by `stop()`. */
+  readonly dir: string;
+  /** The pid of the current process; a new one after `restart()` or `start()`. */
+  readonly pid: number;
+  /** SIGTERM, SIGKILL if still running after a few seconds, then removes `dir`. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGSTOP/SIGCONT-free hard kill + restart on the same port and data dir, for fault tests. */
+  restart(): Promise<void>;
+  /** SIGKILL, as a crash would; `dir` stays, so `start()` can bring the same server back. */
+  kill(): Promise<void>;
+  /** Starts the server again after `kill()`, on the same port and data dir. No-op while running. */
+  start(): Promise<void>;
+}
+
+/** One try at starting a server. `plan` is called again, with fresh ports, if the ports were taken. */
+export interface Launch {
+  command: ServerCommand;
+  url: string;
+  port: number;
+  /** The server's own log: it tells readiness, and its tail explains a failed start. */
+  logFile: string;
+  /** A line the server logs once its ports are bound: a port that answers could be someone else's. */
+  readyLine: RegExp;
+  /** Whether the server answers on its port right now. */
+  answers(): Promise<boolean>;
+}
+
+export interface ServerSpec {
+  /** The binary's name, used in messages and in the temp dir's name. */
+  name: string;
+  plan(dir: string): Promise<Launch>;
+  startTimeoutMs?: number;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 4_000;
+const PORT_ATTEMPTS = 4;
+const POLL_MS = 20;
+const TAIL_LINES = 40;
+const STDIO_LOG = 'stdio.log';
+const PORT_TAKEN = /address already in use/i;
+
+/** A server that did not become ready; `portTaken` when it lost a race for its port. */
+export class ServerStartError extends Error {
+  readonly portTaken: boolean;
+
+  constructor(message: string, portTaken: boolean, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ServerStartError';
+    this.portTaken = portTaken;
+  }
+}
+
+/** Creates a temp dir, starts the server in it, retrying on fresh ports if another process took them. */
+export async function startServer(spec: ServerSpec): Promise<RunningServer> {
+  const dir = await mkdtemp(join(tmpdir(), `graylane-${spec.name}-`));
+  liveDirs.add(dir);
+  installExitHook();
+  const timeoutMs = spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      const launch = await spec.plan(dir);
+      try {
+        const child = await launchOnce(spec.name, launch, dir, timeoutMs);
+        return new SupervisedServer(spec.name, launch, dir, timeoutMs, child);
+      } catch (error) {
+        if (!(error instanceof ServerStartError && error.portTaken && attempt < PORT_ATTEMPTS)) throw error;
+      }
+    }
+  } catch (error) {
+    await removeDir(dir);
+    throw error;
+  }
+}
+
+class SupervisedServer implements RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly #name: string;
+  readonly #launch: Launch;
+  readonly #timeoutMs: number;
+  #child: ChildProcess | undefined;
+  #pid: number;
+  #stopped = false;
+
+  constructor(name: string, launch: Launch, dir: string, timeoutMs: number, child: ChildProcess) {
+    this.#name = name;
+    this.#launch = launch;
+    this.#timeoutMs = timeoutMs;
+    this.url = launch.url;
+    this.port = launch.port;
+    this.dir = dir;
+    this.#child = child;
+    this.#pid = child.pid ?? -1;
+  }
+
+  get pid(): number {
+    return this.#pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.#stopped) throw new Error(`${this.#name} on port ${this.port} was stopped and its dir removed`);
+    if (this.#child !== undefined && isRunning(this.#child)) return;
+    this.#child = await launchOnce(this.#name, this.#launch, this.dir, this.#timeoutMs);
+    this.#pid = this.#child.pid ?? -1;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (child === undefined) return;
+    const done = exited(child);
+    child.kill('SIGKILL');
+    await done;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const child = this.#child;
+    this.#child = undefined;
+    if (child !== undefined) await terminate(child);
+    await removeDir(this.dir);
+  }
+}
+
+async function launchOnce(name: string, launch: Launch, dir: string, timeoutMs: number): Promise<ChildProcess> {
+  const { command } = launch;
+  for (const [path, content] of Object.entries(command.files)) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+  // On a restart the logs already hold an earlier "ready" line: only what this process writes counts.
+  const stdioPath = join(dir, STDIO_LOG);
+  const logOffset = await sizeOf(launch.logFile);
+  const stdioOffset = await sizeOf(stdioPath);
+
+  // Output goes to a file, not a pipe, so a chatty server never blocks on a full pipe.
+  const out = openSync(stdioPath, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command.bin, command.args, { cwd: dir, stdio: ['ignore', out, out] });
+  } finally {
+    closeSync(out);
+  }
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  track(child);
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await readSince(launch.logFile, logOffset);
+    // Some servers log a failed bind and linger while shutting down: no need to wait for them.
+    const failure =
+      spawnError !== undefined
+        ? `could not be spawned (${spawnError.message})`
+        : PORT_TAKEN.test(log)
+          ? 'could not bind its port'
+          : !isRunning(child)
+            ? `exited (${child.signalCode ?? `code ${String(child.exitCode)}`}) before it was ready`
+            : Date.now() >= deadline
+              ? `was not ready within ${timeoutMs} ms`
+              : undefined;
+    if (failure !== undefined) {
+      await hardKill(child);
+      const logs = await describeLogs([
+        [launch.logFile, logOffset],
+        [stdioPath, stdioOffset],
+      ]);
+      throw new ServerStartError(
+        `${name} on port ${launch.port} ${failure}: ${command.bin} ${command.args.join(' ')}\n${logs}`,
+        PORT_TAKEN.test(logs),
+        spawnError,
+      );
+    }
+    if (launch.readyLine.test(log) && (await launch.answers())) {
+      child.unref();
+      return child;
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+// Servers still running when the test process exits are killed from a synchronous 'exit' handler,
+// since that is the last code that runs; their temp dirs are removed there too.
+const liveChildren = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const dir of liveDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+      } catch {
+        // Nothing more can be done while exiting; the dir is under os.tmpdir().
+      }
+    }
+  });
+}
+
+function track(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** Resolves when the child has exited; keeps the event loop alive until then. */
+function exited(child: ChildProcess): Promise<void> {
+  if (!isRunning(child)) return Promise.resolve();
+  child.ref();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function hardKill(child: ChildProcess): Promise<void> {
+  const done = exited(child);
+  child.kill('SIGKILL');
+  await done;
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  const done = exited(child);
+  child.kill('SIGTERM');
+  const escalation = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  try {
+    await done;
+  } finally {
+    clearTimeout(escalation);
+  }
+}
+
+async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  liveDirs.delete(dir);
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function readSince(path: string, offset: number): Promise<string> {
+  try {
+    return (await readFile(path)).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function describeLogs(logs: Array<[path: string, offset: number]>): Promise<string> {
+  const parts: string[] = [];
+  for (const [path, offset] of logs) {
+    const lines = (await readSince(path, offset)).trimEnd().split('\n');
+    const tail = lines.slice(-TAIL_LINES).join('\n');
+    parts.push(`--- last lines of ${path} ---\n${tail === '' ? '(empty)' : tail}`);
+  }
+  return parts.join('\n');
+}
