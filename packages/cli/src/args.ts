@@ -16,11 +16,14 @@ export interface CliArgs {
   noTraffic: boolean;
 }
 
+/** Marks a negative number so parseArgs does not take it for a flag (`graylane weight x -1`). */
+const NEGATIVE = '\u0000negative:';
+
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: argv.map((arg) => (/^-[0-9]/.test(arg) ? `${NEGATIVE}${arg}` : arg)),
       allowPositionals: true,
       strict: true,
       options: {
@@ -37,8 +40,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   } catch (error) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', (error as Error).message);
   }
-  const { values, positionals } = parsed;
-  const [verb, ...rest] = positionals;
+  const { values } = parsed;
+  const [verb, ...rest] = parsed.positionals.map((arg) => (arg.startsWith(NEGATIVE) ? arg.slice(NEGATIVE.length) : arg));
   const expected = values['expected-version'];
   if (expected !== undefined && !/^[0-9]+$/.test(expected)) {
     throw new GraylaneError('GRAYLANE_VALIDATION', `--expected-version must be a non-negative integer, got "${expected}"`);
