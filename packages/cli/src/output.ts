@@ -9,6 +9,13 @@ export const consoleOutput: Output = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
+// `graylane status | head` closes the pipe early; that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 /** Rows as an aligned plain-text table with a header line. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));

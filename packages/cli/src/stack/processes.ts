@@ -160,3 +160,15 @@ export async function stopProcesses(processes: StackProcess[], graceMs = 5000): 
   for (const p of stubborn) results.set(p, anythingLeft(p) ? 'survived' : 'killed');
   return processes.map((p) => ({ name: p.name, pid: p.pid, outcome: results.get(p) ?? 'gone' }));
 }
+
+/**
+ * Stops a stack in two waves: the app tier (traffic, proxy, backends, services), then the
+ * servers, so the services can drain to NATS and flush to ClickHouse while those still run.
+ * Results come newest process first.
+ */
+export async function stopStack(processes: StackProcess[], graceMs = 5000): Promise<StopResult[]> {
+  const reversed = [...processes].reverse();
+  const apps = await stopProcesses(reversed.filter((p) => p.tier !== 'infra'), graceMs);
+  const servers = await stopProcesses(reversed.filter((p) => p.tier === 'infra'), graceMs);
+  return [...apps, ...servers];
+}

@@ -35,6 +35,8 @@ export interface StackState {
   readiness?: Record<string, string>;
   /** In docker mode: the compose file `down` hands to `docker compose down`. */
   composeFile?: string;
+  /** Pid of the `graylane up` still bringing this stack up; absent once it is up. */
+  startingPid?: number;
 }
 
 /** Where `graylane up` keeps its state, data and logs: `GRAYLANE_HOME`, default `~/.graylane`. */

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { waitForHttp, waitForTcp } from '@graylane/testkit';
+import { GraylaneError } from '@graylane/contracts';
+import type { Env } from '@graylane/runtime';
+import { applyRollout } from './apply-rollout.js';
+import { demoRolloutSpec } from './demo-spec.js';
+import { compose } from './docker.js';
+import type { Launcher } from './launcher.js';
+import { portVariable, type PortName, type StackPorts } from './ports.js';
+
+const READY_MS = 180_000;
+
+/** The compose file `up` runs in docker mode. */
+export function composeFile(root: string): string {
+  return join(root, 'infra', 'docker-compose.yml');
+}
+
+/**
+ * The environment for `docker compose`: the host port of each piece under the same
+ * `GRAYLANE_UP_<NAME>_PORT` names that move the local stack, which the compose file reads.
+ */
+export function composeEnv(env: Env, ports: StackPorts): Record<string, string | undefined> {
+  const byName = Object.fromEntries((Object.keys(ports) as PortName[]).map((name) => [portVariable(name), String(ports[name])]));
+  return { ...env, ...byName };
+}
+
+/**
+ * Brings the stack up with `docker compose up -d --build`, then applies the demo rollout (whose
+ * upstreams are the backend containers) and waits for the proxy to hold it.
+ */
+export async function startDockerStack(
+  launcher: Launcher,
+  plan: { env: Env; home: string; root: string; ports: StackPorts; traffic: boolean },
+): Promise<void> {
+  const file = composeFile(plan.root);
+  const { ports } = plan;
+  const profile = plan.traffic ? ['--profile', 'traffic'] : [];
+  await launcher.step('docker compose up (builds the images on first run)', () =>
+    compose(file, [...profile, 'up', '-d', '--build'], composeEnv(plan.env, ports), launcher.progress),
+  );
+  await launcher.step(`waiting for nats on ${ports.nats}`, () => expectReady(`NATS on port ${ports.nats}`, waitForTcp(ports.nats, READY_MS)));
+  for (const service of ['config', 'analytics'] as const) {
+    await launcher.step(`waiting for ${service} on ${ports[service]}`, () =>
+      expectReady(service, waitForHttp(`http://127.0.0.1:${ports[service]}/readyz`, READY_MS)),
+    );
+  }
+  // Inside the compose network the proxy reaches the backends by service name.
+  await applyRollout(launcher, plan.home, launcher.state.natsUrl, demoRolloutSpec('http://backend-v1:9001', 'http://backend-v2:9002'));
+  await launcher.step(`waiting for proxy on ${ports.proxy} (admin ${ports.proxyAdmin})`, () =>
+    expectReady('proxy', waitForHttp(`http://127.0.0.1:${ports.proxyAdmin}/readyz`, READY_MS)),
+  );
+}
+
+async function expectReady(what: string, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (error) {
+    throw new GraylaneError(
+      'GRAYLANE_UNAVAILABLE',
+      `${what} did not become ready: ${(error as Error).message}; see docker compose -p graylane logs`,
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import type { Output } from '../output.js';
+import { groupMembers, isAlive } from './processes.js';
+import { entryPoints, repoRoot } from './repo.js';
+import { readState, statePath, type StackProcess } from './state.js';
+
+// The real `graylane up --no-traffic`, `status` and `down` on real nats-server, redis-server and
+// clickhouse-server, in a temporary GRAYLANE_HOME with every port chosen by the OS (the usual
+// ones may well be taken by another stack on this machine).
+
+interface Run {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+async function graylane(env: Record<string, string | undefined>, ...argv: string[]): Promise<Run> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const output: Output = { out: (text) => stdout.push(text), err: (text) => stderr.push(text) };
+  const code = await runCli(argv, env, output);
+  return { code, stdout, stderr };
+}
+
+function json<T>(run: Run): T {
+  return JSON.parse(run.stdout.join('\n')) as T;
+}
+
+const root = repoRoot();
+
+describe('graylane up, status and down', () => {
+  let home: string;
+  let env: Record<string, string | undefined>;
+  let busy: Server;
+  let busyPort: number;
+  let recorded: StackProcess[] = [];
+
+  beforeAll(async () => {
+    const missing = Object.values(entryPoints(root)).filter((file) => !existsSync(file));
+    if (missing.length > 0) {
+      throw new Error(`build the repository first (pnpm turbo run build in ${root}); missing ${missing.map((f) => relative(root, f)).join(', ')}`);
+    }
+    home = mkdtempSync(join(tmpdir(), 'graylane-up-'));
+    // One port the stack is told to use is taken, as 8080 often is: up must move it and say so.
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    busyPort = (busy.address() as { port: number }).port;
+    env = {
+      ...process.env,
+      GRAYLANE_HOME: home,
+      GRAYLANE_UP_MODE: 'local',
+      GRAYLANE_UP_BASE_PORT: '0',
+      GRAYLANE_UP_PROXY_PORT: String(busyPort),
+      GRAYLANE_NATS_URL: undefined,
+      LOG_LEVEL: 'warn',
+    };
+  });
+
+  afterAll(async () => {
+    // Whatever happened above, leave nothing running.
+    if (env !== undefined && readState(env) !== undefined) await graylane(env, 'down');
+    await new Promise<void>((resolve) => (busy === undefined ? resolve() : busy.close(() => resolve())));
+    if (home !== undefined) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('brings the stack up, reports it, serves traffic through the demo rollout, and stops every process', async () => {
+    const started = await graylane(env, 'up', '--no-traffic', '--json');
+    expect(started.code, started.stderr.join('\n')).toBe(0);
+    const result = json<{ ok: boolean; status: string; ports: Record<string, number>; state: { processes: StackProcess[]; endpoints: Record<string, string> } }>(started);
+    expect(result.status).toBe('started');
+    recorded = result.state.processes;
+    expect(recorded.map((p) => p.name)).toEqual(['nats-server', 'redis-server', 'clickhouse-server', 'config', 'analytics', 'backend-v1', 'backend-v2', 'proxy']);
+    expect(recorded.every((p) => isAlive(p))).toBe(true);
+    expect(result.ports.proxy).not.toBe(busyPort);
+    expect(started.stderr.join('\n')).toContain(`port ${busyPort} (proxy) is busy; using ${result.ports.proxy} instead`);
+    expect(started.stderr.join('\n')).toMatch(/starting nats-server on \d+ … ok/);
+    expect(existsSync(join(home, 'demo-rollout.yaml'))).toBe(true);
+    expect(existsSync(join(home, 'logs', 'proxy.log'))).toBe(true);
+
+    // The demo rollout is live: requests reach v1 or v2 and say which.
+    const answer = await fetch(result.state.endpoints.proxy ?? '', { headers: { 'x-user-id': 'alice' } });
+    expect(answer.status).toBe(200);
+    expect(['v1', 'v2']).toContain(((await answer.json()) as { version: string }).version);
+
+    const again = await graylane(env, 'up', '--no-traffic');
+    expect(again.code).toBe(0);
+    expect(again.stdout.join('\n')).toContain('graylane is already running');
+    expect(readState(env)?.processes.map((p) => p.pid)).toEqual(recorded.map((p) => p.pid));
+
+    const status = await graylane(env, 'status', '--json');
+    expect(status.code).toBe(0);
+    const report = json<{ running: boolean; healthy: boolean; services: { name: string; ready: boolean }[]; proxies: { configVersion: number }[] }>(status);
+    expect(report.running).toBe(true);
+    expect(report.healthy).toBe(true);
+    expect(report.services.map((s) => [s.name, s.ready])).toEqual([
+      ['config', true],
+      ['analytics', true],
+      ['proxy', true],
+    ]);
+    expect(report.proxies).toHaveLength(1);
+    expect(report.proxies[0]?.configVersion).toBeGreaterThanOrEqual(1);
+
+    const stopped = await graylane(env, 'down');
+    expect(stopped.code, stopped.stderr.join('\n')).toBe(0);
+    expect(stopped.stdout.join('\n')).toContain('no process is left');
+    expect(recorded.filter((p) => isAlive(p) || groupMembers(p.pid).length > 0)).toEqual([]);
+    expect(existsSync(statePath(env))).toBe(false);
+    expect(existsSync(join(home, 'logs', 'proxy.log'))).toBe(true);
+
+    const twice = await graylane(env, 'down');
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toEqual(['nothing is running']);
+    const after = await graylane(env, 'status');
+    expect(after.stdout).toEqual(['graylane is not running; start it with graylane up']);
+  }, 240_000);
+});
