@@ -12,6 +12,9 @@ export {
   metricsSubject,
   PROXY_HEARTBEAT_SUBJECT,
   REPORT_SUBJECT,
+  EVENTS_STREAM,
+  EVENTS_SUBJECT_PREFIX,
+  ROLLBACK_SUBJECT,
   CONFIG_CHANGED_SUBJECT,
 } from './subjects.js';
 export { DURATION_PATTERN, parseDuration } from './duration.js';
@@ -46,6 +49,7 @@ export {
   MetricBatchV1,
   ProxyHeartbeatV1,
 } from './metrics.js';
+export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1 } from './report.js';
 export { type ValidationIssue, validationIssues, parseWith } from './validate.js';
 export { JSON_SCHEMAS } from './json-schemas.js';

@@ -4,6 +4,7 @@ import { MetricBatchV1, ProxyHeartbeatV1 } from './metrics.js';
 import { ReportReplyV1, ReportRequestV1 } from './report.js';
 import { RolloutSpecV1 } from './rollout-spec.js';
 import { RoutingTableV1 } from './routing-table.js';
+import { ConfigChangedEventV1, RollbackEventV1 } from './events.js';
 
 /** Every published schema by file name; `schemas/` holds these written out as JSON Schema. */
 export const JSON_SCHEMAS: Record<string, TSchema> = {
@@ -18,4 +19,6 @@ export const JSON_SCHEMAS: Record<string, TSchema> = {
   'proxy-heartbeat.v1': ProxyHeartbeatV1,
   'report-request.v1': ReportRequestV1,
   'report-reply.v1': ReportReplyV1,
+  'rollback-event.v1': RollbackEventV1,
+  'config-changed-event.v1': ConfigChangedEventV1,
 };

@@ -40,5 +40,11 @@ export const PROXY_HEARTBEAT_SUBJECT = 'graylane.proxy.v1.heartbeat';
 /** Request/reply subject answered by analytics with a latency and error report. */
 export const REPORT_SUBJECT = 'graylane.analytics.v1.report';
 
-/** Event published by the config service after every successful change. */
+/** JetStream stream carrying graylane's events (rollbacks, config changes) durably. */
+export const EVENTS_STREAM = 'GRAYLANE_EVENTS';
+/** Every event subject starts with this; the events stream captures `${EVENTS_SUBJECT_PREFIX}.>`. */
+export const EVENTS_SUBJECT_PREFIX = 'graylane.events.v1';
+/** RollbackEventV1, published by analytics on a guardrail breach. */
+export const ROLLBACK_SUBJECT = 'graylane.events.v1.rollback';
+/** ConfigChangedEventV1, published by the config service after every successful change. */
 export const CONFIG_CHANGED_SUBJECT = 'graylane.events.v1.config-changed';

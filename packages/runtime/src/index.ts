@@ -22,5 +22,12 @@ export {
 } from './nats.js';
 export { closeOnSignals, type Closer } from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
-export { ensureMetricsStream, METRICS_DEDUP_WINDOW_MS, METRICS_MAX_AGE_MS } from './metrics-stream.js';
 export { openConfigBucket, CONFIG_HISTORY, type KV, type KvEntry, type KvWatchEntry } from './config-bucket.js';
+export {
+  ensureMetricsStream,
+  ensureEventsStream,
+  METRICS_DEDUP_WINDOW_MS,
+  METRICS_MAX_AGE_MS,
+  EVENTS_DEDUP_WINDOW_MS,
+  EVENTS_MAX_AGE_MS,
+} from './streams.js';

@@ -1,0 +1,70 @@
+import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from '@graylane/contracts';
+
+const NANOS_PER_MS = 1_000_000;
+
+/** How long JetStream remembers metric batch ids to drop a re-published batch. */
+export const METRICS_DEDUP_WINDOW_MS = 2 * 60_000;
+/** How long unconsumed batches wait in the stream, e.g. while analytics or ClickHouse is down. */
+export const METRICS_MAX_AGE_MS = 24 * 3_600_000;
+/** How long JetStream remembers event ids, so a re-published event is stored once. */
+export const EVENTS_DEDUP_WINDOW_MS = 10 * 60_000;
+/** How long events are kept. */
+export const EVENTS_MAX_AGE_MS = 7 * 24 * 3_600_000;
+
+interface StreamSettings {
+  name: string;
+  subjectPrefix: string;
+  dedupWindowMs: number;
+  maxAgeMs: number;
+}
+
+/**
+ * Creates a stream if it does not exist yet. Every process that uses a stream calls this, so any
+ * may start first; the settings live in this file so all of them ask for the same stream.
+ */
+async function ensureStream(nc: NatsConnection, settings: StreamSettings): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.info(settings.name);
+    return;
+  } catch {
+    // not found: create below
+  }
+  try {
+    await jsm.streams.add({
+      name: settings.name,
+      subjects: [`${settings.subjectPrefix}.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: settings.dedupWindowMs * NANOS_PER_MS,
+      max_age: settings.maxAgeMs * NANOS_PER_MS,
+    });
+  } catch (error) {
+    // Another process may have created it between our info and add.
+    await jsm.streams.info(settings.name).catch(() => {
+      throw error;
+    });
+  }
+}
+
+/** The stream of metric batches from proxies to analytics. */
+export function ensureMetricsStream(nc: NatsConnection): Promise<void> {
+  return ensureStream(nc, {
+    name: METRICS_STREAM,
+    subjectPrefix: METRICS_SUBJECT_PREFIX,
+    dedupWindowMs: METRICS_DEDUP_WINDOW_MS,
+    maxAgeMs: METRICS_MAX_AGE_MS,
+  });
+}
+
+/** The stream of events (rollbacks, config changes) between the services. */
+export function ensureEventsStream(nc: NatsConnection): Promise<void> {
+  return ensureStream(nc, {
+    name: EVENTS_STREAM,
+    subjectPrefix: EVENTS_SUBJECT_PREFIX,
+    dedupWindowMs: EVENTS_DEDUP_WINDOW_MS,
+    maxAgeMs: EVENTS_MAX_AGE_MS,
+  });
+}
