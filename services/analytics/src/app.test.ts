@@ -1,0 +1,98 @@
+import { GraylaneError, type ReportV1 } from '@graylane/contracts';
+import { createLogger } from '@graylane/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, type AppDeps } from './app.js';
+import { AnalyticsMetrics } from './self-metrics.js';
+
+const logger = createLogger('analytics-test', 'silent');
+const apps: ReturnType<typeof buildApp>[] = [];
+
+function app(overrides: Partial<AppDeps> = {}): ReturnType<typeof buildApp> {
+  const built = buildApp({
+    logger,
+    metrics: new AnalyticsMetrics(),
+    readiness: [{ name: 'nats', check: async () => true }],
+    reports: {
+      report: async (name, sinceSeconds): Promise<ReportV1> => ({ name, sinceSeconds, generatedAt: 'now', pools: [] }),
+    },
+    ...overrides,
+  });
+  apps.push(built);
+  return built;
+}
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((built) => built.close()));
+});
+
+describe('analytics HTTP app', () => {
+  it('answers /healthz', async () => {
+    const response = await app().inject({ url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('is ready only when every check passes, and names the failing one', async () => {
+    const ready = await app().inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    const notReady = await app({
+      readiness: [
+        { name: 'nats', check: async () => true },
+        { name: 'clickhouse', check: async () => Promise.reject(new Error('connection refused')) },
+      ],
+    }).inject({ url: '/readyz' });
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json()).toEqual({ status: 'not_ready', checks: { nats: true, clickhouse: false } });
+  });
+
+  it('serves Prometheus text at /metrics', async () => {
+    const metrics = new AnalyticsMetrics();
+    metrics.batchesIngested = 5;
+    const response = await app({ metrics }).inject({ url: '/metrics' });
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(response.body).toContain('graylane_analytics_batches_ingested_total 5\n');
+  });
+
+  it('reports over the window given by since, 15 minutes by default', async () => {
+    const byDefault = await app().inject({ url: '/api/v1/reports/checkout' });
+    expect(byDefault.json()).toMatchObject({ name: 'checkout', sinceSeconds: 900, pools: [] });
+    const twoHours = await app().inject({ url: '/api/v1/reports/checkout?since=2h' });
+    expect(twoHours.json()).toMatchObject({ sinceSeconds: 7200 });
+  });
+
+  it.each(['soon', '0s', '40d', '45000h'])('rejects since=%s with a typed 400 naming the parameter', async (since) => {
+    const response = await app().inject({ url: `/api/v1/reports/checkout?since=${since}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'GRAYLANE_VALIDATION', field: 'since', retryable: false } });
+    expect(response.json<{ error: { message: string } }>().error.message).toContain('since');
+  });
+
+  it('maps a GraylaneError from the store to its status', async () => {
+    const response = await app({
+      reports: {
+        report: async () => {
+          throw new GraylaneError('GRAYLANE_UNAVAILABLE', 'ClickHouse did not answer');
+        },
+      },
+    }).inject({ url: '/api/v1/reports/checkout' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ error: { code: 'GRAYLANE_UNAVAILABLE', message: 'ClickHouse did not answer', retryable: true } });
+  });
+
+  it('turns unexpected failures into a 500 without leaking a stack', async () => {
+    const response = await app({
+      reports: {
+        report: async () => {
+          throw new TypeError('boom');
+        },
+      },
+    }).inject({ url: '/api/v1/reports/checkout' });
+    expect(response.statusCode).toBe(500);
+    expect(response.json()).toEqual({ error: { code: 'GRAYLANE_INTERNAL', message: 'boom', retryable: true } });
+  });
+
+  it('answers unknown routes with a typed 404', async () => {
+    const response = await app().inject({ url: '/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ error: { code: 'GRAYLANE_NOT_FOUND' } });
+  });
+});

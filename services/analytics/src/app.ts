@@ -1,0 +1,28 @@
+import type { Logger } from '@graylane/runtime';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './http/error-handler.js';
+import { registerHealthRoutes, type MetricsSource, type ReadinessCheck } from './http/health-routes.js';
+import { registerReportRoutes } from './http/report-routes.js';
+import type { ReportSource } from './store/metrics-store.js';
+
+export type { ReadinessCheck, MetricsSource } from './http/health-routes.js';
+
+/** What the HTTP app needs; tests pass their own. */
+export interface AppDeps {
+  logger: Logger;
+  reports: ReportSource;
+  readiness: readonly ReadinessCheck[];
+  metrics: MetricsSource;
+}
+
+/** The analytics HTTP app, not listening yet: `main.ts` listens, tests use `inject()`. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  // Typed as fastify's logger so that routes are plain FastifyInstance plugins.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
+  // No per-request log lines: /metrics and /readyz are polled every few seconds.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  installErrorHandler(app);
+  registerHealthRoutes(app, deps.readiness, deps.metrics);
+  registerReportRoutes(app, deps.reports);
+  return app;
+}

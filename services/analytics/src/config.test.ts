@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8082,
+      natsUrl: 'nats://127.0.0.1:4222',
+      clickhouseUrl: 'http://127.0.0.1:8123',
+      clickhouseDatabase: 'graylane',
+      flushMaxRows: 5000,
+      flushMaxMs: 500,
+    });
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      GRAYLANE_NATS_URL: 'nats://nats:4222',
+      GRAYLANE_CLICKHOUSE_URL: 'https://ch.example:8443',
+      GRAYLANE_CLICKHOUSE_DATABASE: 'metrics_1',
+      GRAYLANE_ANALYTICS_FLUSH_MAX_ROWS: '100',
+      GRAYLANE_ANALYTICS_FLUSH_MAX_MS: '50',
+    });
+    expect(config).toMatchObject({ port: 9000, clickhouseUrl: 'https://ch.example:8443', clickhouseDatabase: 'metrics_1' });
+    expect(config.flushMaxRows).toBe(100);
+    expect(config.flushMaxMs).toBe(50);
+  });
+
+  it.each([
+    [{ GRAYLANE_CLICKHOUSE_URL: 'tcp://ch:9000' }, /GRAYLANE_CLICKHOUSE_URL: expected a http or https URL, got "tcp:\/\/ch:9000"/],
+    [{ GRAYLANE_CLICKHOUSE_DATABASE: 'drop table;' }, /GRAYLANE_CLICKHOUSE_DATABASE: expected a database name/],
+    [{ GRAYLANE_ANALYTICS_FLUSH_MAX_MS: '0' }, /GRAYLANE_ANALYTICS_FLUSH_MAX_MS: expected a positive integer, got "0"/],
+    [{ PORT: 'x' }, /PORT: expected a port number/],
+  ])('names the variable of a bad value (%o)', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,52 @@
+import {
+  ConfigError,
+  DEFAULT_CLICKHOUSE_URL,
+  natsUrlFrom,
+  portFrom,
+  positiveIntFrom,
+  stringFrom,
+  urlFrom,
+  type Env,
+} from '@graylane/runtime';
+
+/** Everything the analytics service reads from its environment, validated and frozen. */
+export interface AnalyticsConfig {
+  readonly port: number;
+  readonly natsUrl: string;
+  readonly clickhouseUrl: string;
+  readonly clickhouseDatabase: string;
+  /** Insert once this many series are waiting, whatever their age. */
+  readonly flushMaxRows: number;
+  /** Insert once the oldest waiting series is this old, however few there are. */
+  readonly flushMaxMs: number;
+}
+
+export const DEFAULT_ANALYTICS_PORT = 8082;
+export const DEFAULT_CLICKHOUSE_DATABASE = 'graylane';
+export const DEFAULT_FLUSH_MAX_ROWS = 5000;
+export const DEFAULT_FLUSH_MAX_MS = 500;
+
+// The database name is spliced into every statement, so it must be a plain identifier.
+const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Reads and checks the environment once at start. Throws a ConfigError naming the variable, the
+ * expected form and the value found.
+ */
+export function loadConfig(env: Env): AnalyticsConfig {
+  const clickhouseDatabase = stringFrom(env, 'GRAYLANE_CLICKHOUSE_DATABASE', DEFAULT_CLICKHOUSE_DATABASE);
+  if (!DATABASE_NAME.test(clickhouseDatabase)) {
+    throw new ConfigError(
+      'GRAYLANE_CLICKHOUSE_DATABASE',
+      `expected a database name of letters, digits and _ (not starting with a digit), got "${clickhouseDatabase}"`,
+    );
+  }
+  return Object.freeze({
+    port: portFrom(env, 'PORT', DEFAULT_ANALYTICS_PORT),
+    natsUrl: natsUrlFrom(env),
+    clickhouseUrl: urlFrom(env, 'GRAYLANE_CLICKHOUSE_URL', DEFAULT_CLICKHOUSE_URL, ['http', 'https']),
+    clickhouseDatabase,
+    flushMaxRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_ROWS', DEFAULT_FLUSH_MAX_ROWS),
+    flushMaxMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_MS', DEFAULT_FLUSH_MAX_MS),
+  });
+}

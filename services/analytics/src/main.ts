@@ -1,0 +1,71 @@
+// Wires the analytics service together; every piece lives in its own module.
+import { closeOnSignals, ConfigError, connectNats, createLogger, type Logger } from '@graylane/runtime';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { MetricsConsumer } from './nats/metrics-consumer.js';
+import { startReportResponder } from './nats/report-responder.js';
+import { AnalyticsMetrics } from './self-metrics.js';
+import { createClickHouse, type ClickHouseClient } from './store/clickhouse.js';
+import { MetricsStore } from './store/metrics-store.js';
+import { applyMigrations } from './store/migrations.js';
+
+const logger = createLogger('analytics');
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true });
+  const clickhouse = createClickHouse(config.clickhouseUrl, logger);
+  const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
+  const metrics = new AnalyticsMetrics();
+  // Filled in as start-up proceeds; /readyz reads it.
+  const state: { migrated: boolean; consumer?: MetricsConsumer } = { migrated: false };
+
+  const app = buildApp({
+    logger,
+    reports: store,
+    metrics,
+    readiness: [
+      { name: 'nats', check: async () => (await nc.rtt()) >= 0 },
+      { name: 'clickhouse', check: async () => state.migrated && (await store.ping()) },
+      { name: 'ingest', check: async () => state.consumer?.running ?? false },
+    ],
+  });
+  // Listen first so that /healthz answers and /readyz shows what is missing while we wait.
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+
+  await migrateWhenReachable(clickhouse, config.clickhouseDatabase, logger.child({ module: 'migrations' }));
+  state.migrated = true;
+  const consumer = await MetricsConsumer.start(nc, store, metrics, logger.child({ module: 'ingest' }), config);
+  state.consumer = consumer;
+  const responder = startReportResponder(nc, store, logger.child({ module: 'reports' }));
+  logger.info({ port: config.port, database: config.clickhouseDatabase }, 'analytics ready');
+
+  // Closed last to first: stop taking requests, write what was received, then disconnect.
+  closeOnSignals(logger, [
+    () => nc.drain(),
+    () => clickhouse.close(),
+    () => consumer.stop(),
+    () => responder.drain(),
+    () => app.close(),
+  ]);
+}
+
+/** ClickHouse may start after us (compose, `graylane up`): retry until it answers. */
+async function migrateWhenReachable(client: ClickHouseClient, database: string, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await applyMigrations(client, database, log);
+      return;
+    } catch (error) {
+      const delayMs = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+      log.warn({ err: error, attempt, retryInMs: delayMs }, 'cannot apply ClickHouse migrations yet');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) logger.fatal({ variable: error.variable }, error.message);
+  else logger.fatal({ err: error }, 'analytics failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+import { MAX_RELATIVE_ERROR } from '@graylane/histogram';
+import { createLogger } from '@graylane/runtime';
+import { startClickHouse, type RunningServer } from '@graylane/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batch, evenly, series } from '../test-support/metric-batches.js';
+import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
+import { MetricsStore } from './metrics-store.js';
+import { applyMigrations, appliedVersions, MIGRATIONS } from './migrations.js';
+
+const logger = createLogger('analytics-test', 'silent');
+const DATABASE = 'analytics_store_test';
+
+let server: RunningServer;
+let client: ClickHouseClient;
+let store: MetricsStore;
+
+beforeAll(async () => {
+  server = await startClickHouse();
+  client = createClickHouse(server.url, logger);
+  await applyMigrations(client, DATABASE, logger);
+  store = new MetricsStore(client, DATABASE);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await server?.stop();
+});
+
+async function scalar(query: string): Promise<number> {
+  const result = await client.query({ query, format: 'JSONEachRow' });
+  const [row] = await result.json<{ value: string | number }>();
+  return Number(row?.value);
+}
+
+/** The exact q-quantile (rank ceil(q·n)) of `values`, for comparison with the histogram's. */
+function exactQuantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+describe('migrations', () => {
+  it('apply each version once and record it', async () => {
+    expect(await applyMigrations(client, DATABASE, logger)).toEqual([]);
+    expect(await appliedVersions(client, DATABASE)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await scalar(`SELECT count() AS value FROM ${DATABASE}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
+  });
+
+  it('create the database when it does not exist', async () => {
+    expect(await applyMigrations(client, 'analytics_fresh_db', logger)).toEqual([1]);
+    expect(await scalar(`SELECT count() AS value FROM system.tables WHERE database = 'analytics_fresh_db'`)).toBe(3);
+  });
+});
+
+describe('MetricsStore', () => {
+  it('sums batches of many proxies and counts a batch written twice once', async () => {
+    const batches = ['proxy-a', 'proxy-b', 'proxy-c'].flatMap((proxyId) =>
+      Array.from({ length: 5 }, (_, seq) =>
+        batch(seq, [series({ rollout: 'sums', latenciesUs: evenly(10, 1_000, 9_000) })], {
+          proxyId,
+          windowStartMs: Date.now() - 10_000 + seq * 1_000,
+        }),
+      ),
+    );
+    await store.insertBatches(batches);
+    await store.insertBatches(batches.slice(0, 4)); // a redelivery after a lost ack
+    const report = await store.report('sums', 600);
+    expect(report.pools).toHaveLength(1);
+    expect(report.pools[0]).toMatchObject({ pool: 'stable', version: 'v1', requests: 150, errors: 0 });
+    expect(await scalar(`SELECT sum(count) AS value FROM ${DATABASE}.latency_buckets FINAL WHERE rollout = 'sums'`)).toBe(150);
+  });
+
+  it('reports quantiles of a known distribution within the histogram relative error', async () => {
+    // Canary: 1..4000 ms in 1 ms steps, spread over 4 proxies and 10 windows, plus 40 errors.
+    const canary = Array.from({ length: 4000 }, (_, i) => (i + 1) * 1000);
+    const stable = Array.from({ length: 2000 }, (_, i) => 5_000 + (i % 100) * 100);
+    const batches = [];
+    for (let part = 0; part < 40; part += 1) {
+      const mine = canary.filter((_, i) => i % 40 === part);
+      batches.push(
+        batch(part, [
+          series({ rollout: 'quantiles', pool: 'canary', latenciesUs: mine }),
+          series({ rollout: 'quantiles', pool: 'stable', latenciesUs: stable.filter((_, i) => i % 40 === part) }),
+          series({ rollout: 'quantiles', pool: 'canary', statusClass: part % 2 === 0 ? '5xx' : 'err', latenciesUs: [100_000] }),
+          series({ rollout: 'quantiles', pool: 'stable', statusClass: '4xx', latenciesUs: [1_000] }),
+        ], { proxyId: `proxy-${part % 4}`, windowStartMs: Date.now() - 60_000 + (part % 10) * 1_000 }),
+      );
+    }
+    await store.insertBatches(batches);
+
+    const report = await store.report('quantiles', 300);
+    const [stablePool, canaryPool] = report.pools;
+    expect(stablePool).toMatchObject({ pool: 'stable', version: 'v1', requests: 2040, errors: 0, errorRate: 0 });
+    expect(canaryPool).toMatchObject({ pool: 'canary', version: 'v2', requests: 4040, errors: 40 });
+    expect(canaryPool!.errorRate).toBeCloseTo(40 / 4040, 10);
+
+    const canaryAll = [...canary, ...Array<number>(40).fill(100_000)];
+    for (const [q, field] of [[0.5, 'p50Ms'], [0.95, 'p95Ms'], [0.99, 'p99Ms'], [0.999, 'p999Ms']] as const) {
+      const exactMs = exactQuantile(canaryAll, q) / 1000;
+      expect(Math.abs(canaryPool![field] - exactMs) / exactMs, `${field}: ${canaryPool![field]} vs ${exactMs}`).toBeLessThanOrEqual(
+        MAX_RELATIVE_ERROR,
+      );
+    }
+  });
+
+  it('leaves out traffic older than the window, and gives no pools without traffic', async () => {
+    await store.insertBatches([
+      batch(1, [series({ rollout: 'window', latenciesUs: [1_000] })], { windowStartMs: Date.now() - 3_600_000 }),
+      batch(2, [series({ rollout: 'window', latenciesUs: [1_000, 2_000] })], { windowStartMs: Date.now() - 30_000 }),
+    ]);
+    expect((await store.report('window', 120)).pools.map((pool) => pool.requests)).toEqual([2]);
+    expect((await store.report('window', 7_200)).pools.map((pool) => pool.requests)).toEqual([3]);
+    expect((await store.report('no-such-rollout', 7_200)).pools).toEqual([]);
+  });
+
+  it('keeps names with quotes and backslashes apart', async () => {
+    await store.insertBatches([batch(1, [series({ rollout: "it's\\x", latenciesUs: [1_000] })], { proxyId: 'quotes' })]);
+    expect((await store.report("it's\\x", 60)).pools.map((pool) => pool.requests)).toEqual([1]);
+    expect((await store.report("it's", 60)).pools).toEqual([]);
+  });
+});
+
+describe('MetricsStore errors', () => {
+  it('are GRAYLANE_INTERNAL when ClickHouse refuses the query, e.g. before migrations', async () => {
+    const unmigrated = new MetricsStore(client, 'analytics_never_migrated');
+    await expect(unmigrated.report('checkout', 60)).rejects.toMatchObject({
+      code: 'GRAYLANE_INTERNAL',
+      message: expect.stringMatching(/ClickHouse refused the report query for "checkout": Code: \d+/) as unknown,
+    });
+  });
+
+  it('are GRAYLANE_UNAVAILABLE when ClickHouse does not answer', async () => {
+    const nowhere = createClickHouse('http://127.0.0.1:9', logger);
+    try {
+      await expect(new MetricsStore(nowhere, DATABASE).report('checkout', 60)).rejects.toMatchObject({
+        code: 'GRAYLANE_UNAVAILABLE',
+        retryable: true,
+      });
+      expect(await new MetricsStore(nowhere, DATABASE).ping()).toBe(false);
+    } finally {
+      await nowhere.close();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { GraylaneError, type MetricBatchV1, type ReportV1 } from '@graylane/contracts';
+import { isServerError, sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
+import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
+import { rowsOfBatches } from './rows.js';
+
+/** What one {@link MetricsStore.insertBatches} wrote. */
+export interface InsertResult {
+  seriesRows: number;
+  bucketRows: number;
+}
+
+/** Where reports come from; the HTTP route and the NATS responder depend only on this. */
+export interface ReportSource {
+  report(name: string, sinceSeconds: number): Promise<ReportV1>;
+}
+
+/** The analytics tables in one ClickHouse database; see `migrations.ts` for their schema. */
+export class MetricsStore implements ReportSource {
+  readonly #client: ClickHouseClient;
+  readonly #database: string;
+  readonly #now: () => Date;
+
+  constructor(client: ClickHouseClient, database: string, now: () => Date = () => new Date()) {
+    this.#client = client;
+    this.#database = database;
+    this.#now = now;
+  }
+
+  /**
+   * Writes the rows of many batches in two inserts. Safe to repeat after a failure, even a
+   * partial one: rows of a batch written twice collapse into one.
+   */
+  async insertBatches(batches: readonly MetricBatchV1[]): Promise<InsertResult> {
+    const { counts, buckets } = rowsOfBatches(batches);
+    if (counts.length > 0) {
+      await this.#client.insert({ table: `${this.#database}.request_counts`, values: counts, format: 'JSONEachRow' });
+    }
+    if (buckets.length > 0) {
+      await this.#client.insert({ table: `${this.#database}.latency_buckets`, values: buckets, format: 'JSONEachRow' });
+    }
+    return { seriesRows: counts.length, bucketRows: buckets.length };
+  }
+
+  /**
+   * Requests, errors and latency quantiles per pool of rollout `name` over the last
+   * `sinceSeconds`. A rollout without traffic in the window gets an empty `pools`.
+   * Throws GRAYLANE_UNAVAILABLE when ClickHouse does not answer, GRAYLANE_INTERNAL when it
+   * answers with an error.
+   */
+  async report(name: string, sinceSeconds: number): Promise<ReportV1> {
+    const generatedAt = this.#now();
+    const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
+    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
+    try {
+      const [countRows, bucketRows] = await Promise.all([
+        this.#json(`SELECT pool, version, sum(requests) AS total_requests,
+    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
+FROM ${this.#database}.request_counts FINAL
+WHERE ${where}
+GROUP BY pool, version`),
+        this.#json(`SELECT pool, version, bucket, sum(count) AS bucket_count
+FROM ${this.#database}.latency_buckets FINAL
+WHERE ${where}
+GROUP BY pool, version, bucket
+ORDER BY pool, version, bucket`),
+      ]);
+      // UInt64 sums arrive as JSON strings.
+      const counts = countRows.map(
+        (row): PoolCountRow => ({
+          pool: String(row.pool),
+          version: String(row.version),
+          requests: Number(row.total_requests),
+          errors: Number(row.error_requests),
+        }),
+      );
+      const buckets = bucketRows.map(
+        (row): PoolBucketRow => ({
+          pool: String(row.pool),
+          version: String(row.version),
+          bucket: Number(row.bucket),
+          count: Number(row.bucket_count),
+        }),
+      );
+      return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
+    } catch (error) {
+      // An answer with an error is a defect or a missing migration; no answer is an outage.
+      if (isServerError(error)) {
+        throw new GraylaneError('GRAYLANE_INTERNAL', `ClickHouse refused the report query for "${name}": ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      throw new GraylaneError('GRAYLANE_UNAVAILABLE', `ClickHouse did not answer the report query for "${name}": ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** True when ClickHouse answers a ping. */
+  async ping(): Promise<boolean> {
+    const result = await this.#client.ping();
+    return result.success;
+  }
+
+  async #json(query: string): Promise<Record<string, unknown>[]> {
+    const result = await this.#client.query({ query, format: 'JSONEachRow' });
+    return result.json<Record<string, unknown>>();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
