@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@graylane/runtime';
 import { registerRoutes, type HttpDeps } from './http/routes.js';
 
@@ -10,7 +10,7 @@ export interface AppDeps extends HttpDeps {
 export function buildApp(deps: AppDeps): FastifyInstance {
   // Typed as fastify's base logger so the app has fastify's default instance type.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
-  const app = Fastify({ loggerInstance, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   registerRoutes(app, deps);
   return app;
 }

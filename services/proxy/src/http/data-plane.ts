@@ -22,7 +22,7 @@ type Balancers = { stable: RoundRobin; canary: RoundRobin };
  * streamed to the chosen pool. Bodies are never parsed.
  */
 export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
-  const app = Fastify({ logger: false, disableRequestLogging: true, return503OnClosing: true });
+  const app = Fastify({ logger: false, return503OnClosing: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
   const balancers = new WeakMap<CompiledRollout, Balancers>();
