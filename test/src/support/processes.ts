@@ -78,5 +78,6 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+  const cause = last instanceof Error ? `: ${last.message}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
