@@ -3,6 +3,7 @@ import { DEFAULT_NATS_URL, type Env } from '@graylane/runtime';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { applyCommand, getCommand, listCommand, weightCommand } from './commands/rollout-commands.js';
 import { reportCommand } from './commands/report-command.js';
+import { historyCommand, lifecycleCommand, proxiesCommand, rollbackConfigCommand } from './commands/lifecycle-commands.js';
 import { downCommand, statusCommand, upCommand } from './commands/stack-commands.js';
 import { ControlPlaneClient } from './control-plane-client.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -18,6 +19,14 @@ const CLIENT_COMMANDS: Record<string, ClientCommand> = {
   list: listCommand,
   weight: weightCommand,
   report: reportCommand,
+  pause: lifecycleCommand('pause'),
+  resume: lifecycleCommand('resume'),
+  promote: lifecycleCommand('promote'),
+  abort: lifecycleCommand('abort'),
+  delete: lifecycleCommand('delete'),
+  history: historyCommand,
+  'rollback-config': rollbackConfigCommand,
+  proxies: proxiesCommand,
 };
 
 const STACK_COMMANDS: Record<string, StackCommand> = {

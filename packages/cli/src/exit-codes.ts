@@ -9,12 +9,14 @@ export const EXIT = {
   notFound: 4,
   conflict: 5,
   unavailable: 6,
+  unauthorized: 7,
 } as const;
 
 const BY_CODE: Record<ErrorCode, number> = {
   GRAYLANE_VALIDATION: EXIT.invalid,
   GRAYLANE_BAD_JSON: EXIT.invalid,
   GRAYLANE_UNKNOWN_COMMAND: EXIT.usage,
+  GRAYLANE_UNAUTHORIZED: EXIT.unauthorized,
   GRAYLANE_NOT_FOUND: EXIT.notFound,
   GRAYLANE_VERSION_CONFLICT: EXIT.conflict,
   GRAYLANE_CONFLICT: EXIT.conflict,

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { RolloutSpecV1, WeightPercent } from './rollout-spec.js';
-import { RolloutRecordV1 } from './routing-table.js';
+import { HistoryEntryV1, ProxyStatusV1, RolloutRecordV1 } from './routing-table.js';
 import { ErrorCode } from './errors.js';
 
 /** Fields every mutating command may carry: compare-and-set on the version, and why. */
@@ -8,7 +8,14 @@ const MutationFields = {
   expectedVersion: Type.Optional(Type.Integer({ minimum: 0, description: 'fail unless the config is at this version' })),
   reason: Type.Optional(Type.String({ maxLength: 1024 })),
   actor: Type.Optional(Type.String({ maxLength: 256, description: 'who asked; defaults to "unknown"' })),
+  activateAt: Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+      description: 'ISO 8601 instant at which every proxy switches to the new version' }),
+  ),
 };
+
+const RolloutName = Type.String({ minLength: 1 });
 
 /** Create or update a rollout from a spec. */
 export const ApplyCommandV1 = Type.Object({ spec: RolloutSpecV1, ...MutationFields }, { additionalProperties: false });
@@ -29,12 +36,46 @@ export type GetCommandV1 = Static<typeof GetCommandV1>;
 export const ListCommandV1 = Type.Object({}, { additionalProperties: false });
 export type ListCommandV1 = Static<typeof ListCommandV1>;
 
+/**
+ * Change the lifecycle of one rollout: `pause` holds its steps, `resume` continues them (and
+ * passes a manual gate), `promote` makes the canary the new stable at weight 0, `abort` sends
+ * every user to stable, `delete` removes the rollout.
+ */
+export const LifecycleCommandV1 = Type.Object({ name: RolloutName, ...MutationFields }, { additionalProperties: false });
+export type LifecycleCommandV1 = Static<typeof LifecycleCommandV1>;
+
+/** Who changed one rollout, when, why and what changed, newest first. */
+export const HistoryCommandV1 = Type.Object(
+  { name: RolloutName, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) },
+  { additionalProperties: false },
+);
+export type HistoryCommandV1 = Static<typeof HistoryCommandV1>;
+
+/** Restore the spec a rollout had at an earlier config version, as a new version. */
+export const RollbackConfigCommandV1 = Type.Object(
+  { name: RolloutName, toVersion: Type.Integer({ minimum: 1 }), ...MutationFields },
+  { additionalProperties: false },
+);
+export type RollbackConfigCommandV1 = Static<typeof RollbackConfigCommandV1>;
+
+/** Live proxies and the config version each applies, as the config service heard them. */
+export const StatusCommandV1 = Type.Object({}, { additionalProperties: false });
+export type StatusCommandV1 = Static<typeof StatusCommandV1>;
+
 /** The schema of each command, by verb. */
 export const COMMAND_SCHEMAS = {
   apply: ApplyCommandV1,
   weight: WeightCommandV1,
   get: GetCommandV1,
   list: ListCommandV1,
+  pause: LifecycleCommandV1,
+  resume: LifecycleCommandV1,
+  promote: LifecycleCommandV1,
+  abort: LifecycleCommandV1,
+  delete: LifecycleCommandV1,
+  history: HistoryCommandV1,
+  'rollback-config': RollbackConfigCommandV1,
+  status: StatusCommandV1,
 } as const satisfies Record<string, TSchema>;
 
 /** A typed error as it travels in replies. */
@@ -52,6 +93,8 @@ export const CommandReplyV1 = Type.Union([
     ok: Type.Literal(true),
     version: Type.Integer({ minimum: 0 }),
     rollouts: Type.Array(RolloutRecordV1),
+    history: Type.Optional(Type.Array(HistoryEntryV1, { description: 'answer to history, newest first' })),
+    proxies: Type.Optional(Type.Array(ProxyStatusV1, { description: 'answer to status' })),
   }),
   Type.Object({ ok: Type.Literal(false), error: ErrorBodyV1 }),
 ]);

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   GRAYLANE_VALIDATION: { retryable: false, summary: 'the input does not match its schema' },
   GRAYLANE_BAD_JSON: { retryable: false, summary: 'the body is not valid JSON' },
   GRAYLANE_UNKNOWN_COMMAND: { retryable: false, summary: 'no such command verb' },
+  GRAYLANE_UNAUTHORIZED: { retryable: false, summary: 'missing or wrong credentials' },
   GRAYLANE_NOT_FOUND: { retryable: false, summary: 'no rollout of that name' },
   GRAYLANE_VERSION_CONFLICT: { retryable: true, summary: 'the config changed since the expected version' },
   GRAYLANE_CONFLICT: { retryable: false, summary: 'the change contradicts another rollout' },

@@ -16,6 +16,8 @@ export {
   EVENTS_SUBJECT_PREFIX,
   ROLLBACK_SUBJECT,
   CONFIG_CHANGED_SUBJECT,
+  STEP_LEASE_KEY,
+  ROLLBACK_CONSUMER,
 } from './subjects.js';
 export { DURATION_PATTERN, parseDuration } from './duration.js';
 export {
@@ -27,15 +29,28 @@ export {
   AnalysisSpecV1,
   StepV1,
   RegionsSpecV1,
+  UserListsV1,
   RolloutBodyV1,
   RolloutSpecV1,
 } from './rollout-spec.js';
-export { RolloutState, RolloutRecordV1, RoutingTableV1, emptyRoutingTable } from './routing-table.js';
+export {
+  RolloutState,
+  RolloutRecordV1,
+  RoutingTableV1,
+  emptyRoutingTable,
+  FieldChangeV1,
+  HistoryEntryV1,
+  ProxyStatusV1,
+} from './routing-table.js';
 export {
   ApplyCommandV1,
   WeightCommandV1,
   GetCommandV1,
   ListCommandV1,
+  LifecycleCommandV1,
+  HistoryCommandV1,
+  RollbackConfigCommandV1,
+  StatusCommandV1,
   COMMAND_SCHEMAS,
   ErrorBodyV1,
   CommandReplyV1,
@@ -50,6 +65,6 @@ export {
   ProxyHeartbeatV1,
 } from './metrics.js';
 export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
-export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1 } from './report.js';
+export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
 export { type ValidationIssue, validationIssues, parseWith } from './validate.js';
 export { JSON_SCHEMAS } from './json-schemas.js';

@@ -1,5 +1,15 @@
 import type { TSchema } from '@sinclair/typebox';
-import { ApplyCommandV1, CommandReplyV1, GetCommandV1, ListCommandV1, WeightCommandV1 } from './commands.js';
+import {
+  ApplyCommandV1,
+  CommandReplyV1,
+  GetCommandV1,
+  HistoryCommandV1,
+  LifecycleCommandV1,
+  ListCommandV1,
+  RollbackConfigCommandV1,
+  StatusCommandV1,
+  WeightCommandV1,
+} from './commands.js';
 import { MetricBatchV1, ProxyHeartbeatV1 } from './metrics.js';
 import { ReportReplyV1, ReportRequestV1 } from './report.js';
 import { RolloutSpecV1 } from './rollout-spec.js';
@@ -14,6 +24,10 @@ export const JSON_SCHEMAS: Record<string, TSchema> = {
   'weight-command.v1': WeightCommandV1,
   'get-command.v1': GetCommandV1,
   'list-command.v1': ListCommandV1,
+  'lifecycle-command.v1': LifecycleCommandV1,
+  'history-command.v1': HistoryCommandV1,
+  'rollback-config-command.v1': RollbackConfigCommandV1,
+  'status-command.v1': StatusCommandV1,
   'command-reply.v1': CommandReplyV1,
   'metric-batch.v1': MetricBatchV1,
   'proxy-heartbeat.v1': ProxyHeartbeatV1,

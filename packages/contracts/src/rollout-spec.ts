@@ -37,12 +37,27 @@ export const RuleV1 = Type.Object(
 );
 export type RuleV1 = Static<typeof RuleV1>;
 
+/**
+ * Guardrails analytics applies to a rollout. Every field is optional; analytics documents its
+ * defaults (docs/reports.md). Fields added after the first release are optional, so specs written
+ * before them keep their meaning.
+ */
 export const AnalysisSpecV1 = Type.Object(
   {
     interval: Type.Optional(Duration),
     minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
     maxP99Ratio: Type.Optional(Type.Number({ exclusiveMinimum: 1 })),
     maxErrorRateIncrease: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    minP99IncreaseMs: Type.Optional(
+      Type.Number({ minimum: 0, description: 'absolute floor: a P99 breach also needs canary - stable above this many ms' }),
+    ),
+    consecutiveFailures: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'failed evaluations in a row before a rollback' }),
+    ),
+    significance: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 0.5, description: 'one-sided p-value below which an error-rate increase counts' }),
+    ),
+    enabled: Type.Optional(Type.Boolean({ description: 'false: evaluate and store verdicts, never roll back' })),
   },
   { additionalProperties: false },
 );
@@ -64,12 +79,40 @@ export const RegionsSpecV1 = Type.Object(
     ),
     pools: Type.Record(
       Type.String(),
-      Type.Object({ stable: Upstreams, canary: Type.Optional(Upstreams) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          stable: Upstreams,
+          canary: Type.Optional(Upstreams),
+          /** regions to try, in order, when this region's pool is unhealthy; replaces the rollout-wide list */
+          fallback: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
     ),
     fallback: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: false },
 );
+export type RegionsSpecV1 = Static<typeof RegionsSpecV1>;
+
+const UserId = Type.String({ minLength: 1, maxLength: 256 });
+const RedisKey = Type.String({ minLength: 1, maxLength: 256 });
+
+/**
+ * Users always sent to canary (`allow`) or kept on stable (`deny`; deny wins), matched against the
+ * sticky key. Small lists live in the spec; large ones as Redis sets named by `allowSet`/`denySet`,
+ * which the proxy looks up with the session binding under the same deadline.
+ */
+export const UserListsV1 = Type.Object(
+  {
+    allow: Type.Optional(Type.Array(UserId, { maxItems: 1000 })),
+    deny: Type.Optional(Type.Array(UserId, { maxItems: 1000 })),
+    allowSet: Type.Optional(RedisKey),
+    denySet: Type.Optional(RedisKey),
+  },
+  { additionalProperties: false },
+);
+export type UserListsV1 = Static<typeof UserListsV1>;
 
 /** The body of a rollout: what it matches, its two pools, and how traffic is split. */
 export const RolloutBodyV1 = Type.Object(
@@ -93,6 +136,7 @@ export const RolloutBodyV1 = Type.Object(
       { additionalProperties: false },
     ),
     rules: Type.Optional(Type.Array(RuleV1)),
+    users: Type.Optional(UserListsV1),
     session: Type.Optional(
       Type.Object({ cookie: Type.String({ minLength: 1 }), ttl: Duration }, { additionalProperties: false }),
     ),

@@ -7,7 +7,20 @@
 export const COMMAND_SUBJECT_PREFIX = 'graylane.cmd.v1';
 
 /** The command verbs the config service answers. */
-export const COMMAND_VERBS = ['apply', 'weight', 'get', 'list'] as const;
+export const COMMAND_VERBS = [
+  'apply',
+  'weight',
+  'get',
+  'list',
+  'pause',
+  'resume',
+  'promote',
+  'abort',
+  'delete',
+  'history',
+  'rollback-config',
+  'status',
+] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
 /** Subject of one command verb, e.g. `graylane.cmd.v1.weight`. */
@@ -22,6 +35,12 @@ export const CONFIG_QUEUE_GROUP = 'graylane-config';
 export const CONFIG_BUCKET = 'graylane_config';
 /** The one key in {@link CONFIG_BUCKET} holding the whole routing table. */
 export const ROUTING_TABLE_KEY = 'routing-table';
+
+/**
+ * Key in {@link CONFIG_BUCKET} holding the step driver's lease: which config replica advances
+ * progressive steps, and until when. Proxies watch only {@link ROUTING_TABLE_KEY}.
+ */
+export const STEP_LEASE_KEY = 'step-driver-lease';
 
 /** JetStream stream that carries metric batches from proxies to analytics. */
 export const METRICS_STREAM = 'GRAYLANE_METRICS';
@@ -48,3 +67,5 @@ export const EVENTS_SUBJECT_PREFIX = 'graylane.events.v1';
 export const ROLLBACK_SUBJECT = 'graylane.events.v1.rollback';
 /** ConfigChangedEventV1, published by the config service after every successful change. */
 export const CONFIG_CHANGED_SUBJECT = 'graylane.events.v1.config-changed';
+/** Durable consumer of {@link ROLLBACK_SUBJECT} shared by config replicas. */
+export const ROLLBACK_CONSUMER = 'graylane-config-rollbacks';

@@ -76,7 +76,7 @@ describe('decide', () => {
         const request = facts({ headers: { 'x-user-id': id } });
         const first = weighted(bp / 100).decide(request);
         expect(weighted(bp / 100).decide(request)).toEqual(first);
-        expect(first).toEqual({ side: first.bucket < bp ? 'canary' : 'stable', reason: 'weight', bucket: bucketOf('checkout', id) });
+        expect(first).toMatchObject({ side: first.bucket < bp ? 'canary' : 'stable', reason: 'weight', bucket: bucketOf('checkout', id) });
       }),
     );
   });
@@ -119,10 +119,10 @@ describe('decide', () => {
     fc.assert(
       fc.property(userId, (id) => {
         const rule = { side: 'canary', reason: 'rule', bucket: -1 };
-        expect(rollout(0).decide(facts({ headers: { 'x-user-id': id, 'x-beta': '1' } }))).toEqual(rule);
-        expect(rollout(0).decide(facts({ headers: { 'x-user-id': id }, cookie: 'tier=staff' }))).toEqual(rule);
-        expect(rollout(100).decide(facts({ headers: { 'x-user-id': id }, query: { legacy: 'true' } }))).toEqual({ ...rule, side: 'stable' });
-        expect(rollout(100).decide(facts({ headers: { 'x-user-id': id, 'x-beta': '' } }))).toEqual({ ...rule, side: 'stable' });
+        expect(rollout(0).decide(facts({ headers: { 'x-user-id': id, 'x-beta': '1' } }))).toMatchObject(rule);
+        expect(rollout(0).decide(facts({ headers: { 'x-user-id': id }, cookie: 'tier=staff' }))).toMatchObject(rule);
+        expect(rollout(100).decide(facts({ headers: { 'x-user-id': id }, query: { legacy: 'true' } }))).toMatchObject({ ...rule, side: 'stable' });
+        expect(rollout(100).decide(facts({ headers: { 'x-user-id': id, 'x-beta': '' } }))).toMatchObject({ ...rule, side: 'stable' });
         expect(rollout(0).decide(facts({ headers: { 'x-beta': '1' }, query: { legacy: 'yes' } })).side).toBe('canary');
       }),
     );
@@ -144,7 +144,7 @@ describe('decide', () => {
       fc.property(fc.option(userId, { nil: undefined }), fc.boolean(), (id, beta) => {
         const headers: Record<string, string> = beta ? { 'x-beta': '1' } : {};
         if (id !== undefined) headers['x-user-id'] = id;
-        expect(rollout.decide(facts({ headers }))).toEqual({ side, reason: 'state', bucket: -1 });
+        expect(rollout.decide(facts({ headers }))).toMatchObject({ side, reason: 'state', bucket: -1 });
       }),
     );
   });
@@ -179,7 +179,7 @@ describe('decide', () => {
     it('buckets binary junk and NUL bytes in the user id without throwing, deterministically', () => {
       for (const id of ['\u0000', '\u0000\u0000\u0000', '\ud800', '\udfff\ud800', '\uffff\ufffe', 'a\u0000b']) {
         const decision = rollout.decide(facts({ headers: { 'x-user-id': id } }));
-        expect(decision).toEqual({ side: decision.bucket < 5000 ? 'canary' : 'stable', reason: 'weight', bucket: bucketOf('checkout', id) });
+        expect(decision).toMatchObject({ side: decision.bucket < 5000 ? 'canary' : 'stable', reason: 'weight', bucket: bucketOf('checkout', id) });
       }
       fc.assert(
         fc.property(userId, (id) => {

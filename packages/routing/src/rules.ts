@@ -2,7 +2,10 @@ import type { MatchConditionV1, RuleV1 } from '@graylane/contracts';
 import { CompileSite, shown } from './compile-error.js';
 import { COOKIE, FactSource, HEADER, QUERY } from './fact-source.js';
 import { hasNestedRepeat } from './regex-safety.js';
-import type { Decision, RequestFacts } from './types.js';
+import type { RequestFacts, Side } from './types.js';
+
+/** Values longer than this many code units never match a regex rule (they can still match `equals`/`in`). */
+export const MAX_REGEX_INPUT = 1024;
 
 const SOURCES = ['header', 'cookie', 'query'] as const;
 const TESTS = ['equals', 'in', 'regex'] as const;
@@ -14,7 +17,8 @@ export class CompiledRule {
     private readonly equals: string | undefined,
     private readonly values: ReadonlySet<string> | undefined,
     private readonly regex: RegExp | undefined,
-    readonly decision: Decision,
+    /** where a matching request goes */
+    readonly side: Side,
   ) {
     Object.freeze(this);
   }
@@ -25,7 +29,8 @@ export class CompiledRule {
     if (value === undefined) return false;
     if (this.equals !== undefined) return value === this.equals;
     if (this.values !== undefined) return this.values.has(value);
-    return this.regex !== undefined && this.regex.test(value);
+    // A longer value never matches a regex: a 10 KB header must not cost a regex scan per request.
+    return this.regex !== undefined && value.length <= MAX_REGEX_INPUT && this.regex.test(value);
   }
 }
 
@@ -49,7 +54,7 @@ function compileRule(rule: RuleV1, index: number, site: CompileSite): CompiledRu
   if (rule.to !== 'stable' && rule.to !== 'canary') {
     throw site.error('GRAYLANE_VALIDATION', ['spec', 'rules', index, 'to'], `expected "stable" or "canary", got ${JSON.stringify(rule.to)}`);
   }
-  const decision: Decision = Object.freeze({ side: rule.to, reason: 'rule', bucket: -1 });
+  const decision: Side = rule.to;
   const source = factSource(when);
   if (when.equals !== undefined) return new CompiledRule(source, when.equals, undefined, undefined, decision);
   if (when.in !== undefined) {

@@ -1,4 +1,4 @@
-import { GraylaneError, type ReportV1 } from '@graylane/contracts';
+import { GraylaneError, type ReportV1, type VerdictV1 } from '@graylane/contracts';
 import { createLogger } from '@graylane/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from './app.js';
@@ -15,6 +15,8 @@ function app(overrides: Partial<AppDeps> = {}): ReturnType<typeof buildApp> {
     reports: {
       report: async (name, sinceSeconds): Promise<ReportV1> => ({ name, sinceSeconds, generatedAt: 'now', pools: [] }),
     },
+    verdicts: { verdicts: async (): Promise<VerdictV1[]> => [] },
+    rolloutNames: () => ['web', 'checkout'],
     ...overrides,
   });
   apps.push(built);
@@ -94,5 +96,24 @@ describe('analytics HTTP app', () => {
     const response = await app().inject({ url: '/nope' });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ error: { code: 'GRAYLANE_NOT_FOUND' } });
+  });
+
+  it('serves the dashboard page and the rollout names it offers', async () => {
+    const page = await app().inject({ url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('api/v1/reports/');
+    expect((await app().inject({ url: '/api/v1/rollouts' })).json()).toEqual({ rollouts: ['checkout', 'web'] });
+  });
+
+  it('lists verdicts with since and limit, and names a bad limit', async () => {
+    const seen: unknown[] = [];
+    const verdicts = { verdicts: async (...args: unknown[]): Promise<VerdictV1[]> => (seen.push(args), []) };
+    const ok = await app({ verdicts }).inject({ url: '/api/v1/verdicts/checkout?since=1h&limit=5' });
+    expect(ok.json()).toEqual({ rollout: 'checkout', sinceSeconds: 3600, verdicts: [] });
+    expect(seen).toEqual([['checkout', 3600, 5]]);
+    const bad = await app({ verdicts }).inject({ url: '/api/v1/verdicts/checkout?limit=0' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'GRAYLANE_VALIDATION', message: 'limit: expected a whole number 1-10000, got "0"' } });
   });
 });

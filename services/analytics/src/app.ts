@@ -2,8 +2,11 @@ import type { Logger } from '@graylane/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './http/error-handler.js';
 import { registerHealthRoutes, type MetricsSource, type ReadinessCheck } from './http/health-routes.js';
+import { registerDashboardRoutes } from './http/dashboard-routes.js';
 import { registerReportRoutes } from './http/report-routes.js';
+import { registerVerdictRoutes } from './http/verdict-routes.js';
 import type { ReportSource } from './store/metrics-store.js';
+import type { VerdictSource } from './store/verdict-store.js';
 
 export type { ReadinessCheck, MetricsSource } from './http/health-routes.js';
 
@@ -13,6 +16,9 @@ export interface AppDeps {
   reports: ReportSource;
   readiness: readonly ReadinessCheck[];
   metrics: MetricsSource;
+  verdicts: VerdictSource;
+  /** Names of the rollouts in the latest routing table, for the dashboard. */
+  rolloutNames: () => readonly string[];
 }
 
 /** The analytics HTTP app, not listening yet: `main.ts` listens, tests use `inject()`. */
@@ -24,5 +30,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandler(app);
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   registerReportRoutes(app, deps.reports);
+  registerVerdictRoutes(app, deps.verdicts);
+  registerDashboardRoutes(app, deps.rolloutNames);
   return app;
 }

@@ -10,6 +10,9 @@ describe('loadConfig', () => {
       clickhouseDatabase: 'graylane',
       flushMaxRows: 5000,
       flushMaxMs: 500,
+      flushMaxBucketRows: 100000,
+      guardrailSettleMs: 2000,
+      guardrailTickMs: 250,
     });
   });
 

@@ -19,12 +19,22 @@ export interface AnalyticsConfig {
   readonly flushMaxRows: number;
   /** Insert once the oldest waiting series is this old, however few there are. */
   readonly flushMaxMs: number;
+  /** Insert once this many histogram bucket rows are waiting. */
+  readonly flushMaxBucketRows: number;
+  /** How long after a guardrail window ends it is judged, so its metrics are in ClickHouse. */
+  readonly guardrailSettleMs: number;
+  /** How often the guardrail loop looks for windows that are due. */
+  readonly guardrailTickMs: number;
 }
 
 export const DEFAULT_ANALYTICS_PORT = 8082;
 export const DEFAULT_CLICKHOUSE_DATABASE = 'graylane';
 export const DEFAULT_FLUSH_MAX_ROWS = 5000;
 export const DEFAULT_FLUSH_MAX_MS = 500;
+export const DEFAULT_FLUSH_MAX_BUCKET_ROWS = 100_000;
+// Proxies publish every ~1 s and analytics inserts within 500 ms: 2 s leaves room for both.
+export const DEFAULT_GUARDRAIL_SETTLE_MS = 2_000;
+export const DEFAULT_GUARDRAIL_TICK_MS = 250;
 
 // The database name is spliced into every statement, so it must be a plain identifier.
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -48,5 +58,8 @@ export function loadConfig(env: Env): AnalyticsConfig {
     clickhouseDatabase,
     flushMaxRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_ROWS', DEFAULT_FLUSH_MAX_ROWS),
     flushMaxMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_MS', DEFAULT_FLUSH_MAX_MS),
+    flushMaxBucketRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_BUCKET_ROWS', DEFAULT_FLUSH_MAX_BUCKET_ROWS),
+    guardrailSettleMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_SETTLE_MS', DEFAULT_GUARDRAIL_SETTLE_MS),
+    guardrailTickMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_TICK_MS', DEFAULT_GUARDRAIL_TICK_MS),
   });
 }

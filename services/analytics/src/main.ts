@@ -1,13 +1,19 @@
 // Wires the analytics service together; every piece lives in its own module.
-import { closeOnSignals, ConfigError, connectNats, createLogger, type Logger } from '@graylane/runtime';
+import { closeOnSignals, ConfigError, connectNats, createLogger, openConfigBucket, type Logger } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { GuardrailLoop } from './guardrails/guardrail-loop.js';
+import { RoutingTableWatch } from './guardrails/routing-table-watch.js';
+import { EventsRecorder } from './nats/events-recorder.js';
 import { MetricsConsumer } from './nats/metrics-consumer.js';
 import { startReportResponder } from './nats/report-responder.js';
+import { rollbackPublisher } from './nats/rollback-publisher.js';
 import { AnalyticsMetrics } from './self-metrics.js';
 import { createClickHouse, type ClickHouseClient } from './store/clickhouse.js';
+import { EventStore } from './store/event-store.js';
 import { MetricsStore } from './store/metrics-store.js';
 import { applyMigrations } from './store/migrations.js';
+import { VerdictStore, withVerdicts } from './store/verdict-store.js';
 
 const logger = createLogger('analytics');
 
@@ -16,13 +22,18 @@ async function main(): Promise<void> {
   const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true });
   const clickhouse = createClickHouse(config.clickhouseUrl, logger);
   const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
+  const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);
+  const reports = withVerdicts(store, verdictStore);
   const metrics = new AnalyticsMetrics();
+  const tableWatch = await RoutingTableWatch.start(await openConfigBucket(nc), logger.child({ module: 'guardrails' }));
   // Filled in as start-up proceeds; /readyz reads it.
   const state: { migrated: boolean; consumer?: MetricsConsumer } = { migrated: false };
 
   const app = buildApp({
     logger,
-    reports: store,
+    reports,
+    verdicts: verdictStore,
+    rolloutNames: () => Object.keys(tableWatch.latest?.table.rollouts ?? {}),
     metrics,
     readiness: [
       { name: 'nats', check: async () => (await nc.rtt()) >= 0 },
@@ -37,14 +48,34 @@ async function main(): Promise<void> {
   state.migrated = true;
   const consumer = await MetricsConsumer.start(nc, store, metrics, logger.child({ module: 'ingest' }), config);
   state.consumer = consumer;
-  const responder = startReportResponder(nc, store, logger.child({ module: 'reports' }));
+  const responder = startReportResponder(nc, reports, logger.child({ module: 'reports' }));
+  const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }));
+  const guardrails = new GuardrailLoop(
+    {
+      pools: store,
+      verdicts: verdictStore,
+      publishRollback: await rollbackPublisher(nc),
+      table: () => tableWatch.latest,
+      now: () => Date.now(),
+      logger: logger.child({ module: 'guardrails' }),
+      onVerdict: (verdict, published) => {
+        metrics.verdicts[verdict.outcome] += 1;
+        if (published === 'published') metrics.rollbacksPublished += 1;
+      },
+    },
+    { settleMs: config.guardrailSettleMs, tickMs: config.guardrailTickMs },
+  );
+  guardrails.start();
   logger.info({ port: config.port, database: config.clickhouseDatabase }, 'analytics ready');
 
-  // Closed last to first: stop taking requests, write what was received, then disconnect.
+  // Closed last to first: stop taking requests, stop judging, write what was received, then disconnect.
   closeOnSignals(logger, [
     () => nc.drain(),
     () => clickhouse.close(),
     () => consumer.stop(),
+    () => recorder.stop(),
+    () => tableWatch.stop(),
+    () => guardrails.stop(),
     () => responder.drain(),
     () => app.close(),
   ]);

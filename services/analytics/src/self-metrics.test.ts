@@ -9,6 +9,9 @@ describe('AnalyticsMetrics.render', () => {
     metrics.insertFailures = 2;
     metrics.rejected.bad_json = 3;
     metrics.lastInsertSeconds = 0.0125;
+    metrics.corrected.clock_skew = 4;
+    metrics.verdicts.inconclusive = 5;
+    metrics.rollbacksPublished = 1;
     const text = metrics.render();
     expect(text).toContain(
       '# HELP graylane_analytics_batches_ingested_total Metric batches written to ClickHouse.\n' +
@@ -20,6 +23,9 @@ describe('AnalyticsMetrics.render', () => {
     expect(text).toContain('graylane_analytics_rejected_messages_total{kind="bad_json"} 3\n');
     expect(text).toContain('graylane_analytics_rejected_messages_total{kind="corrupt_histogram"} 0\n');
     expect(text).toContain('# TYPE graylane_analytics_last_insert_duration_seconds gauge\ngraylane_analytics_last_insert_duration_seconds 0.0125\n');
+    expect(text).toContain('graylane_analytics_corrected_batches_total{kind="clock_skew"} 4\n');
+    expect(text).toContain('graylane_analytics_verdicts_total{outcome="inconclusive"} 5\n');
+    expect(text).toContain('graylane_analytics_rollbacks_published_total 1\n');
     expect(text.endsWith('\n')).toBe(true);
   });
 

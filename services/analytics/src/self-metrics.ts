@@ -1,4 +1,4 @@
-import { REJECT_KINDS, type RejectKind } from './nats/decode-batch.js';
+import { CORRECTION_KINDS, REJECT_KINDS, type CorrectionKind, type RejectKind } from './nats/decode-batch.js';
 
 /** Counters the service keeps about itself, rendered for Prometheus at `GET /metrics`. */
 export class AnalyticsMetrics {
@@ -12,6 +12,15 @@ export class AnalyticsMetrics {
   insertFailures = 0;
   /** Messages dropped for good, by why. */
   readonly rejected: Record<RejectKind, number> = Object.fromEntries(REJECT_KINDS.map((kind) => [kind, 0])) as Record<RejectKind, number>;
+  /** Batches stored with a correction (e.g. re-stamped for a wrong proxy clock), by why. */
+  readonly corrected: Record<CorrectionKind, number> = Object.fromEntries(CORRECTION_KINDS.map((kind) => [kind, 0])) as Record<
+    CorrectionKind,
+    number
+  >;
+  /** Guardrail verdicts stored, by outcome. */
+  readonly verdicts = { pass: 0, fail: 0, inconclusive: 0 };
+  /** Rollback events this replica sent that the stream stored (not duplicates). */
+  rollbacksPublished = 0;
   /** Seconds the last successful insert took; NaN before the first. */
   lastInsertSeconds = Number.NaN;
   /** Series received and not yet written. */
@@ -40,6 +49,21 @@ export class AnalyticsMetrics {
       'Metrics messages dropped because they can never be stored, by kind.',
       REJECT_KINDS.map((kind) => [`{kind="${kind}"}`, this.rejected[kind]]),
     );
+    metric(
+      'graylane_analytics_corrected_batches_total',
+      'counter',
+      'Metric batches stored with a correction, by kind (clock_skew: window re-stamped with the stream time).',
+      CORRECTION_KINDS.map((kind) => [`{kind="${kind}"}`, this.corrected[kind]]),
+    );
+    metric(
+      'graylane_analytics_verdicts_total',
+      'counter',
+      'Guardrail verdicts stored, by outcome.',
+      (['pass', 'fail', 'inconclusive'] as const).map((outcome) => [`{outcome="${outcome}"}`, this.verdicts[outcome]]),
+    );
+    metric('graylane_analytics_rollbacks_published_total', 'counter', 'Rollback events this replica published.', [
+      ['', this.rollbacksPublished],
+    ]);
     metric('graylane_analytics_last_insert_duration_seconds', 'gauge', 'Duration of the last successful ClickHouse insert.', [
       ['', this.lastInsertSeconds],
     ]);

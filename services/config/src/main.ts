@@ -1,18 +1,46 @@
-import { closeOnSignals, connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureEventsStream, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { CommandService } from './commands/command-service.js';
 import { loadConfig } from './config.js';
 import { serveCommands } from './nats/command-responder.js';
+import { configChangedPublisher } from './nats/event-publisher.js';
+import { HeartbeatTracker } from './nats/heartbeat-tracker.js';
+import { consumeRollbacks } from './nats/rollback-consumer.js';
+import { startStepDriver } from './steps/step-driver.js';
+import { StepLease } from './steps/step-lease.js';
+import { natsVerdictSource } from './steps/verdict-client.js';
 import { RoutingTableStore } from './store/routing-table-store.js';
 
 const config = loadConfig(process.env);
-const logger = createLogger('graylane-config', config.logLevel);
+const logger = createLogger('graylane-config', config.logLevel).child({ replicaId: config.replicaId });
 const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true });
-const store = new RoutingTableStore(await openConfigBucket(nc));
-const service = new CommandService(store, logger.child({ module: 'commands' }));
+await ensureEventsStream(nc);
+const kv = await openConfigBucket(nc);
+const heartbeats = new HeartbeatTracker();
+const heartbeatSubscription = heartbeats.listen(nc);
+const service = new CommandService(new RoutingTableStore(kv), logger.child({ module: 'commands' }), () => new Date(), {
+  onWritten: configChangedPublisher(nc),
+  proxies: () => heartbeats.live(),
+});
 const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }));
-const app = buildApp({ service, apiToken: config.apiToken, isReady: () => !nc.isClosed(), logger });
+const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
+const steps = startStepDriver(
+  service,
+  new StepLease(kv, config.replicaId, config.stepLeaseMs),
+  config.stepTickMs,
+  logger.child({ module: 'steps' }),
+  natsVerdictSource(nc),
+);
+const app = buildApp({ service, apiToken: config.apiToken, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
 await app.listen({ port: config.port, host: '0.0.0.0' });
 logger.info({ port: config.port }, 'config service ready');
 
-closeOnSignals(logger, [() => nc.drain(), () => subscription.unsubscribe(), () => app.close()]);
+// Release the step lease first so another replica takes over at once, then stop listening.
+closeOnSignals(logger, [
+  () => nc.drain(),
+  () => app.close(),
+  () => subscription.unsubscribe(),
+  () => heartbeatSubscription.unsubscribe(),
+  stopRollbacks,
+  steps.stop,
+]);

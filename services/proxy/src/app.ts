@@ -1,11 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@graylane/runtime';
 import { UpstreamRegistry } from './forward/upstream-pool.js';
+import { DEFAULT_FORWARDING, type ForwardingConfig } from './forward/forwarding-config.js';
+import type { Forwarder } from './forward/forwarder.js';
+import { createForwarder } from './forward/create-forwarder.js';
+import { RequestStats } from './forward/request-stats.js';
+import { RetryBudget } from './forward/retry-budget.js';
+import { UpstreamHealth } from './health/upstream-health.js';
+import { Drainer } from './lifecycle/drain.js';
 import { buildAdmin } from './http/admin.js';
 import { buildDataPlane } from './http/data-plane.js';
 import { BatchPublisher, type PublishBatch } from './metrics/batch-publisher.js';
 import { MetricAggregator } from './metrics/metric-aggregator.js';
 import { TableHolder } from './routing/table-holder.js';
+import type { Redis } from 'ioredis';
+import { registerExplain } from './http/explain.js';
+import { poolHealthOf } from './routing/pool-health.js';
+import { RequestDecider } from './routing/request-decider.js';
+import { BindingStore } from './session/binding-store.js';
+import { registerBindingRoutes } from './session/binding-routes.js';
+import type { SessionConfig } from './session/session-config.js';
 
 export interface ProxyAppDeps {
   proxyId: string;
@@ -14,6 +28,10 @@ export interface ProxyAppDeps {
   upstreamTimeoutMs: number;
   natsConnected: () => boolean;
   logger: Logger;
+  /** Pools, health checks, forwarded headers, drain; defaults when absent. */
+  forwarding?: ForwardingConfig;
+  /** Session bindings and user sets in Redis, and the override secret; without them no session is bound. */
+  sessions?: { redis: Redis | undefined; config: SessionConfig };
 }
 
 /** The proxy's parts, wired but not listening, so tests can drive them directly. */
@@ -24,14 +42,75 @@ export interface ProxyApp {
   upstreams: UpstreamRegistry;
   dataPlane: FastifyInstance;
   admin: FastifyInstance;
+  /** Upstream health (active checks, outlier ejection); read-only view for routing and admin. */
+  health: UpstreamHealth;
+  forwarder: Forwarder;
+  requestStats: RequestStats;
+  drainer: Drainer;
+  /** decide() with session bindings, user sets, overrides and pool health */
+  decider: RequestDecider;
+  /** undefined without Redis */
+  bindings: BindingStore | undefined;
 }
 
 export function buildApp(deps: ProxyAppDeps): ProxyApp {
   const holder = new TableHolder();
   const metrics = new MetricAggregator();
-  const upstreams = new UpstreamRegistry();
+  const forwarding = deps.forwarding ?? DEFAULT_FORWARDING;
+  const upstreams = new UpstreamRegistry(forwarding.keepAlive);
+  const health = new UpstreamHealth(forwarding.activeChecks, forwarding.outlier, () => originsInUse(holder, upstreams));
+  const requestStats = new RequestStats();
+  const forwarder = createForwarder(forwarding, {
+    connectTimeoutMs: forwarding.connectTimeoutMs,
+    responseTimeoutMs: deps.upstreamTimeoutMs,
+    hostMode: forwarding.hostMode,
+    trusted: forwarding.trustedProxies,
+    retryBudget: new RetryBudget(forwarding.retryRatio),
+    recordOutcome: (origin, failed) => health.recordOutcome(origin, failed),
+    stats: requestStats,
+  });
+  const drainer = new Drainer();
   const publisher = new BatchPublisher(deps.proxyId, deps.publish, deps.maxUnsentBatches, deps.logger.child({ module: 'metrics' }));
-  const dataPlane = buildDataPlane({ holder, upstreams, metrics, upstreamTimeoutMs: deps.upstreamTimeoutMs });
-  const admin = buildAdmin({ holder, publisher: publisher.stats, natsConnected: deps.natsConnected });
-  return { holder, metrics, publisher, upstreams, dataPlane, admin };
+  const sessionConfig = deps.sessions?.config;
+  const redis = deps.sessions?.redis;
+  const bindings =
+    redis === undefined || sessionConfig === undefined
+      ? undefined
+      : new BindingStore(redis, { deadlineMs: sessionConfig.deadlineMs, cacheEntries: sessionConfig.cacheEntries, cacheTtlMs: sessionConfig.cacheTtlMs });
+  const decider = new RequestDecider({ bindings, overrideSecret: sessionConfig?.overrideSecret, health: poolHealthOf(health) });
+  const dataPlane = buildDataPlane({
+    decider,
+    holder,
+    upstreams,
+    metrics,
+    upstreamTimeoutMs: deps.upstreamTimeoutMs,
+    forwarder,
+    health,
+    loadBalancing: forwarding.loadBalancing,
+  });
+  drainer.track(dataPlane.server);
+  const admin = buildAdmin({
+    holder,
+    publisher: publisher.stats,
+    natsConnected: deps.natsConnected,
+    health,
+    upstreams,
+    requestStats,
+    drainer,
+  });
+  registerExplain(admin, { holder, decider });
+  if (bindings !== undefined) registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons });
+  return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings };
+}
+
+/** Every endpoint origin the current table names or the proxy has forwarded to. */
+function originsInUse(holder: TableHolder, upstreams: UpstreamRegistry): ReadonlySet<string> {
+  const origins = new Set<string>();
+  for (const rollout of holder.current.rollouts) {
+    for (const url of [...rollout.stable.upstreams, ...rollout.canary.upstreams]) origins.add(upstreams.get(url).origin);
+    // Region pools too, so a region's pool is checked before the first request is sent to it.
+    for (const pool of rollout.pools) for (const url of pool.upstreams) origins.add(upstreams.get(url).origin);
+  }
+  for (const upstream of upstreams.all()) origins.add(upstream.origin);
+  return origins;
 }

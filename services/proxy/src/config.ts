@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
+import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
 
 /** The proxy's settings, read once from the environment. */
 export interface ProxyConfig {
@@ -14,6 +16,10 @@ export interface ProxyConfig {
   readonly maxUnsentBatches: number;
   readonly upstreamTimeoutMs: number;
   readonly logLevel: string;
+  /** Upstream pools, health checks, forwarded headers and drain (forward/forwarding-config.ts). */
+  readonly forwarding: ForwardingConfig;
+  /** Redis for session bindings and user sets, the local cache bounds, the override secret (session/session-config.ts). */
+  readonly sessions: SessionConfig;
 }
 
 export function loadConfig(env: Env): ProxyConfig {
@@ -29,5 +35,7 @@ export function loadConfig(env: Env): ProxyConfig {
     maxUnsentBatches: positiveIntFrom(env, 'GRAYLANE_MAX_UNSENT_BATCHES', 600),
     upstreamTimeoutMs: positiveIntFrom(env, 'GRAYLANE_UPSTREAM_TIMEOUT_MS', 30_000),
     logLevel: stringFrom(env, 'LOG_LEVEL', 'info'),
+    forwarding: forwardingConfigFrom(env),
+    sessions: sessionConfigFrom(env),
   });
 }

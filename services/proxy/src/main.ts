@@ -5,12 +5,15 @@ import { loadConfig } from './config.js';
 import { startFlushLoop } from './metrics/flush-loop.js';
 import { watchConfig } from './nats/config-watcher.js';
 import { startHeartbeat } from './nats/heartbeat.js';
+import { connectSessionRedis } from './session/redis-client.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId: config.proxyId });
 const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${config.proxyId}`, waitForServer: true });
 await ensureMetricsStream(nc);
 const js = jetstream(nc);
+// Not awaited: the proxy serves without Redis (deciding without bindings) until it connects.
+const redis = connectSessionRedis(config.sessions.redisUrl, logger.child({ module: 'sessions' }));
 
 const app = buildApp({
   proxyId: config.proxyId,
@@ -19,24 +22,35 @@ const app = buildApp({
   upstreamTimeoutMs: config.upstreamTimeoutMs,
   natsConnected: () => !nc.isClosed(),
   logger,
+  forwarding: config.forwarding,
+  sessions: { redis, config: config.sessions },
 });
 
 const kv = await openConfigBucket(nc);
 const watching = watchConfig(kv, app.holder, logger.child({ module: 'config' }));
 watching.catch((error: unknown) => logger.error({ err: error }, 'config watch ended'));
 const version = (): number => app.holder.current.version;
-const stopHeartbeat = startHeartbeat(nc, config.proxyId, version);
+const stopHeartbeat = startHeartbeat(nc, config.proxyId, version, 2000, app.holder);
 const stopFlushing = startFlushLoop(app.metrics, app.publisher, version, config.metricsIntervalMs, logger);
 
 await app.admin.listen({ port: config.adminPort, host: '0.0.0.0' });
 await app.dataPlane.listen({ port: config.port, host: '0.0.0.0' });
 logger.info({ port: config.port, adminPort: config.adminPort }, 'proxy listening');
+app.health.start();
 
 closeOnSignals(logger, [
+  () => redis.disconnect(),
   () => nc.drain(),
   () => app.upstreams.close(),
   stopFlushing,
   stopHeartbeat,
   () => app.admin.close(),
   () => app.dataPlane.close(),
+  () => app.forwarder.close(),
+  () => app.health.stop(),
+  // Closers run last to first: the drain goes first, while readyz still answers (false) and NATS still takes metrics.
+  async () => {
+    const cut = await app.drainer.drain(app.dataPlane, config.forwarding.drainGraceMs);
+    logger.info({ cut }, 'data plane drained');
+  },
 ]);

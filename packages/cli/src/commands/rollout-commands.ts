@@ -3,12 +3,14 @@ import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
+import { waitIfAsked } from './convergence.js';
 
 /** Fields every mutating command sends along. */
-function mutation(args: CliArgs): Record<string, unknown> {
+export function mutation(args: CliArgs): Record<string, unknown> {
   return {
     ...(args.reason === undefined ? {} : { reason: args.reason }),
     ...(args.expectedVersion === undefined ? {} : { expectedVersion: args.expectedVersion }),
+    ...(args.activateAt === undefined ? {} : { activateAt: args.activateAt }),
     actor: process.env.USER ?? 'cli',
   };
 }
@@ -16,10 +18,13 @@ function mutation(args: CliArgs): Record<string, unknown> {
 export async function applyCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
   if (args.file === undefined) throw new GraylaneError('GRAYLANE_VALIDATION', 'apply needs -f FILE (a YAML or JSON rollout spec)');
   const reply = await client.command('apply', { spec: readSpecFile(args.file), ...mutation(args) });
-  if (args.json) return output.out(JSON.stringify(reply));
-  for (const rollout of reply.rollouts) {
-    output.out(`rollout ${rollout.name} applied at config version ${reply.version} (canary weight ${rollout.spec.traffic.weight}%)`);
+  if (args.json) output.out(JSON.stringify(reply));
+  else {
+    for (const rollout of reply.rollouts) {
+      output.out(`rollout ${rollout.name} applied at config version ${reply.version} (canary weight ${rollout.spec.traffic.weight}%)`);
+    }
   }
+  await waitIfAsked(client, args, reply.version, output);
 }
 
 export async function weightCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
@@ -31,8 +36,9 @@ export async function weightCommand(client: ControlPlaneClient, args: CliArgs, o
     });
   }
   const reply = await client.command('weight', { name, weight: Number(percent), ...mutation(args) });
-  if (args.json) return output.out(JSON.stringify(reply));
-  output.out(`rollout ${name}: canary weight ${Number(percent)}% at config version ${reply.version}`);
+  if (args.json) output.out(JSON.stringify(reply));
+  else output.out(`rollout ${name}: canary weight ${Number(percent)}% at config version ${reply.version}`);
+  await waitIfAsked(client, args, reply.version, output);
 }
 
 export async function getCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
@@ -51,7 +57,8 @@ export async function listCommand(client: ControlPlaneClient, args: CliArgs, out
   output.out(reply.rollouts.length === 0 ? 'no rollouts yet: graylane apply -f FILE' : rolloutTable(reply.rollouts));
 }
 
-function rolloutTable(rollouts: RolloutRecordV1[]): string {
+/** Rollouts as the table `get` and `list` print. */
+export function rolloutTable(rollouts: RolloutRecordV1[]): string {
   return formatTable(
     ['NAME', 'STATE', 'WEIGHT', 'STABLE', 'CANARY', 'MATCH', 'UPDATED', 'BY'],
     rollouts.map((r) => [

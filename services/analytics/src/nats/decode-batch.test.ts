@@ -28,4 +28,18 @@ describe('decodeMetricBatch', () => {
     expect(decoded).toMatchObject({ ok: false, kind });
     expect(decoded.ok ? '' : decoded.reason).toMatch(reason);
   });
+
+  it('re-stamps a batch from a proxy whose clock is an hour off with the stream time, and says so', () => {
+    const storedAtMs = good.windowEndMs + 3_600_000;
+    const decoded = decodeMetricBatch(bytes(good), storedAtMs);
+    expect(decoded).toMatchObject({
+      ok: true,
+      batch: { windowStartMs: storedAtMs - 1_000, windowEndMs: storedAtMs, series: good.series },
+      correction: { kind: 'clock_skew', reason: expect.stringMatching(/proxy-a clock is -3600 s off/) as unknown },
+    });
+  });
+
+  it('keeps the proxy window when its clock is within the allowed skew', () => {
+    expect(decodeMetricBatch(bytes(good), good.windowEndMs + 60_000)).toEqual({ ok: true, batch: good });
+  });
 });

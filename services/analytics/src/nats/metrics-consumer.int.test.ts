@@ -28,6 +28,8 @@ let metrics: AnalyticsMetrics;
 let consumer: MetricsConsumer;
 /** Series per insert, to see that messages are written in bounded batches. */
 const insertSizes: number[] = [];
+/** Histogram buckets per insert, to see the bucket-row bound. */
+const insertBucketSizes: number[] = [];
 
 beforeAll(async () => {
   [natsServer, clickhouseServer] = await Promise.all([startNats(), startClickHouse()]);
@@ -40,12 +42,18 @@ beforeAll(async () => {
   const recording: BatchSink = {
     insertBatches: async (batches) => {
       insertSizes.push(batches.reduce((rows, one) => rows + one.series.length, 0));
+      insertBucketSizes.push(batches.reduce((rows, one) => rows + one.series.reduce((sum, s) => sum + s.latency.buckets.length, 0), 0));
+      // A batch ClickHouse itself refuses: the insert goes to a table that does not exist.
+      if (batches.some((one) => one.proxyId === 'poison')) {
+        await client.insert({ table: `${DATABASE}.no_such_table`, values: [{ x: 1 }], format: 'JSONEachRow' });
+      }
       return store.insertBatches(batches);
     },
   };
   consumer = await MetricsConsumer.start(nc, recording, metrics, logger, {
     flushMaxRows: 50,
     flushMaxMs: 100,
+    flushMaxBucketRows: 1_000,
     retryMinMs: 100,
     retryMaxMs: 500,
   });
@@ -114,6 +122,21 @@ describe('MetricsConsumer', () => {
     expect(insertSizes.length).toBeLessThan(60);
   });
 
+  it('bounds an insert by histogram bucket rows too, not only by series', async () => {
+    insertBucketSizes.length = 0;
+    // 300 distinct latencies per series: ~300 bucket rows each, 4 series a batch.
+    const wide = evenly(300, 1_000, 5_000_000);
+    for (let seq = 0; seq < 10; seq += 1) {
+      const one = batch(seq, [1, 2, 3, 4].map((n) => series({ rollout: 'wide', region: `r${n}`, latenciesUs: wide })), { proxyId: 'proxy-w' });
+      await publish(one, one.batchId, 'proxy-w');
+    }
+    await eventually(async () => sameTotals(await totals('wide'), 12_000), 'the wide batches in ClickHouse');
+    const perBatch = insertBucketSizes.length === 0 ? 0 : Math.max(...insertBucketSizes);
+    // 40 series is below flushMaxRows; the bucket bound cut the inserts (one batch may overshoot).
+    expect(insertBucketSizes.length).toBeGreaterThan(1);
+    expect(perBatch).toBeLessThan(1_000 + 4 * 300);
+  });
+
   it('counts a batch delivered twice once', async () => {
     const before = metrics.batchesIngested;
     const one = batch(1, [series({ rollout: 'redelivered', latenciesUs: [1_000, 2_000, 3_000] })], { proxyId: 'proxy-r' });
@@ -138,9 +161,36 @@ describe('MetricsConsumer', () => {
     await publish(good(5), 'mixed-5', 'proxy-m');
 
     await eventually(async () => sameTotals(await totals('mixed'), 2), 'the good batches in ClickHouse');
-    expect(metrics.rejected).toEqual({ bad_json: 2, unknown_schema: 1, invalid_batch: 1, corrupt_histogram: 1 });
+    expect(metrics.rejected).toEqual({ bad_json: 2, unknown_schema: 1, invalid_batch: 1, corrupt_histogram: 1, insert_rejected: 0 });
     // Terminated, not left for redelivery.
     await eventually(consumerIdle, 'no message pending or redelivered');
+    expect(consumer.running).toBe(true);
+  });
+
+  it('stores a batch from a proxy whose clock is an hour off at the stream time, and counts it', async () => {
+    const skewed = batch(1, [series({ rollout: 'skewed', latenciesUs: [1_000, 2_000] })], {
+      proxyId: 'proxy-skew',
+      windowStartMs: Date.now() - 3_600_000,
+    });
+    await publish(skewed, skewed.batchId, 'proxy-skew');
+    await eventually(async () => sameTotals(await totals('skewed'), 2), 'the skewed batch in ClickHouse');
+    expect(metrics.corrected.clock_skew).toBe(1);
+    const result = await client.query({
+      query: `SELECT toUnixTimestamp(max(ts)) AS value FROM ${DATABASE}.request_counts FINAL WHERE rollout = 'skewed'`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ value: string | number }>();
+    expect(Math.abs(Number(row?.value) * 1000 - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('drops only the batch ClickHouse refuses, counted, and stores the others of the same insert', async () => {
+    const good = batch(1, [series({ rollout: 'refused', latenciesUs: [1_000] })], { proxyId: 'proxy-fine' });
+    const poison = batch(1, [series({ rollout: 'refused', latenciesUs: [1_000, 1_000] })], { proxyId: 'poison' });
+    await publish(good, good.batchId, 'proxy-fine');
+    await publish(poison, poison.batchId, 'poison');
+    await eventually(() => metrics.rejected.insert_rejected === 1, 'the refused batch counted');
+    await eventually(async () => sameTotals(await totals('refused'), 1), 'the good batch in ClickHouse');
+    await eventually(consumerIdle, 'no message left for redelivery');
     expect(consumer.running).toBe(true);
   });
 
@@ -170,7 +220,7 @@ describe('reports over NATS and HTTP', () => {
     await eventually(async () => sameTotals(await totals('reported'), 201), 'the report batch');
 
     const responder = startReportResponder(nc, store, logger);
-    const app = buildApp({ logger, reports: store, metrics, readiness: [] });
+    const app = buildApp({ logger, reports: store, metrics, readiness: [], verdicts: { verdicts: async () => [] }, rolloutNames: () => [] });
     try {
       const ask = async (payload: unknown): Promise<ReportReplyV1> =>
         decodeJson((await nc.request(REPORT_SUBJECT, typeof payload === 'string' ? payload : encodeJson(payload), { timeout: 5_000 })).data) as ReportReplyV1;

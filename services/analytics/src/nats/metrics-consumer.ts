@@ -2,8 +2,9 @@ import { METRICS_CONSUMER, METRICS_STREAM, METRICS_SUBJECT_PREFIX, type MetricBa
 import { ensureMetricsStream, type Logger, type NatsConnection } from '@graylane/runtime';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { AnalyticsMetrics } from '../self-metrics.js';
+import { isServerError } from '../store/clickhouse.js';
 import type { InsertResult } from '../store/metrics-store.js';
-import { decodeMetricBatch, type RejectKind } from './decode-batch.js';
+import { decodeMetricBatch, type CorrectionKind, type RejectKind } from './decode-batch.js';
 
 /** Where decoded batches go; {@link MetricsStore} in the service, anything in a test. */
 export interface BatchSink {
@@ -15,6 +16,11 @@ export interface MetricsConsumerOptions {
   flushMaxRows: number;
   /** Insert at the latest this long after the first waiting message arrived. */
   flushMaxMs: number;
+  /**
+   * Insert as soon as this many histogram buckets wait: a series carries up to a few hundred, so
+   * a bound on series alone would let one insert hold millions of rows in memory.
+   */
+  flushMaxBucketRows?: number;
   /** JetStream redelivers a message not acknowledged within this time. */
   ackWaitMs?: number;
   /** First delay after a failed insert; it doubles per consecutive failure up to `retryMaxMs`. */
@@ -29,6 +35,8 @@ const NANOS_PER_MS = 1_000_000;
 const MAX_ACK_PENDING = 20_000;
 // Messages the client pulls ahead of the loop.
 const PULL_BATCH = 1_000;
+/** Bound on bucket rows per insert when the options name none. */
+const FALLBACK_FLUSH_MAX_BUCKET_ROWS = 100_000;
 
 interface Pending {
   msg: JsMsg;
@@ -41,8 +49,10 @@ interface Pending {
  * Messages are collected until `flushMaxRows` series or `flushMaxMs` elapsed, written in one
  * insert, and acknowledged only after ClickHouse accepted it. A failed insert naks its messages
  * with a growing delay and pauses ingest for that delay, so they come back when ClickHouse may
- * be up again. A message that can never be stored is counted by kind, logged once per kind and
- * terminated. Redelivered batches are harmless: the tables collapse rows of the same batch id.
+ * be up again; an insert ClickHouse answers with an error is retried batch by batch, so only a
+ * batch it refuses alone is dropped. A message that can never be stored is counted by kind,
+ * logged once per kind and terminated. A batch from a proxy with a wrong clock is re-stamped.
+ * Redelivered batches are harmless: the tables collapse rows of the same batch id.
  */
 export class MetricsConsumer {
   readonly #messages: ConsumerMessages;
@@ -51,12 +61,14 @@ export class MetricsConsumer {
   readonly #logger: Logger;
   readonly #flushMaxRows: number;
   readonly #flushMaxMs: number;
+  readonly #flushMaxBucketRows: number;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
-  readonly #loggedKinds = new Set<RejectKind>();
+  readonly #loggedKinds = new Set<RejectKind | CorrectionKind>();
   readonly #loop: Promise<void>;
   #pending: Pending[] = [];
   #pendingRows = 0;
+  #pendingBucketRows = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failures = 0;
@@ -77,6 +89,7 @@ export class MetricsConsumer {
     this.#logger = logger;
     this.#flushMaxRows = options.flushMaxRows;
     this.#flushMaxMs = options.flushMaxMs;
+    this.#flushMaxBucketRows = options.flushMaxBucketRows ?? FALLBACK_FLUSH_MAX_BUCKET_ROWS;
     this.#retryMinMs = options.retryMinMs ?? 250;
     this.#retryMaxMs = options.retryMaxMs ?? 10_000;
     this.#loop = this.#run();
@@ -121,7 +134,7 @@ export class MetricsConsumer {
       for await (const msg of this.#messages) {
         this.#accept(msg);
         // Waiting here is the back-pressure: nothing more is pulled until the insert is done.
-        if (this.#pendingRows >= this.#flushMaxRows) await this.#flush();
+        if (this.#pendingRows >= this.#flushMaxRows || this.#pendingBucketRows >= this.#flushMaxBucketRows) await this.#flush();
       }
     } catch (error) {
       this.#logger.error({ err: error }, 'metrics consumer failed; no more batches are ingested');
@@ -132,27 +145,68 @@ export class MetricsConsumer {
   }
 
   #accept(msg: JsMsg): void {
-    const decoded = decodeMetricBatch(msg.data);
+    const decoded = decodeMetricBatch(msg.data, Math.floor(msg.info.timestampNanos / 1_000_000));
     if (!decoded.ok) {
-      this.#metrics.rejected[decoded.kind] += 1;
-      const fields = { kind: decoded.kind, reason: decoded.reason, subject: msg.subject, seq: msg.seq };
-      if (this.#loggedKinds.has(decoded.kind)) {
-        this.#logger.debug(fields, 'dropped a metrics message that can never be stored');
-      } else {
-        this.#loggedKinds.add(decoded.kind);
-        this.#logger.warn(fields, 'dropped a metrics message that can never be stored; further ones of this kind are only counted');
-      }
-      // No reason argument: nats-server before 2.11 ignores a `+TERM <reason>` ack entirely and
-      // would redeliver the message after the ack wait.
-      msg.term();
+      this.#reject(msg, decoded.kind, decoded.reason);
       return;
+    }
+    if (decoded.correction !== undefined) {
+      this.#metrics.corrected[decoded.correction.kind] += 1;
+      this.#logOncePerKind(decoded.correction.kind, { reason: decoded.correction.reason, seq: msg.seq }, 'stored a metric batch with a correction');
     }
     this.#pending.push({ msg, batch: decoded.batch });
     this.#pendingRows += decoded.batch.series.length;
+    for (const one of decoded.batch.series) this.#pendingBucketRows += one.latency.buckets.length;
     this.#metrics.pendingSeries = this.#pendingRows;
     this.#timer ??= setTimeout(() => {
       void this.#flush();
     }, this.#flushMaxMs);
+  }
+
+  /** Counts, logs (once per kind) and terminates a message that can never be stored. */
+  #reject(msg: JsMsg, kind: RejectKind, reason: string): void {
+    this.#metrics.rejected[kind] += 1;
+    this.#logOncePerKind(kind, { reason, subject: msg.subject, seq: msg.seq }, 'dropped a metrics message that can never be stored');
+    // No reason argument: nats-server before 2.11 ignores a `+TERM <reason>` ack entirely and
+    // would redeliver the message after the ack wait.
+    msg.term();
+  }
+
+  #logOncePerKind(kind: RejectKind | CorrectionKind, fields: Record<string, unknown>, message: string): void {
+    if (this.#loggedKinds.has(kind)) {
+      this.#logger.debug({ kind, ...fields }, message);
+    } else {
+      this.#loggedKinds.add(kind);
+      this.#logger.warn({ kind, ...fields }, `${message}; further ones of this kind are only counted`);
+    }
+  }
+
+  /**
+   * After ClickHouse refused a multi-batch insert (it answered with an error, so it is up): each
+   * batch is tried alone, so that one bad batch does not hold back the rest forever. Batches it
+   * refuses alone are counted as `insert_rejected`, logged and terminated.
+   */
+  async #isolateRejected(items: readonly Pending[]): Promise<void> {
+    for (const item of items) {
+      try {
+        const result = await this.#sink.insertBatches([item.batch]);
+        this.#recordInserted(1, result);
+        item.msg.ack();
+      } catch (error) {
+        if (!isServerError(error)) {
+          // ClickHouse went away meanwhile: this one comes back like any failed insert.
+          item.msg.nak(this.#retryMinMs);
+          continue;
+        }
+        this.#reject(item.msg, 'insert_rejected', `batch ${item.batch.batchId}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  #recordInserted(batches: number, result: InsertResult): void {
+    this.#metrics.batchesIngested += batches;
+    this.#metrics.seriesRowsInserted += result.seriesRows;
+    this.#metrics.bucketRowsInserted += result.bucketRows;
   }
 
   /** Queues one insert of everything pending behind any insert in progress. Never rejects. */
@@ -172,6 +226,7 @@ export class MetricsConsumer {
     const items = this.#pending;
     this.#pending = [];
     this.#pendingRows = 0;
+    this.#pendingBucketRows = 0;
     this.#metrics.pendingSeries = 0;
     if (items.length === 0) return;
     const started = performance.now();
@@ -179,8 +234,13 @@ export class MetricsConsumer {
     try {
       result = await this.#sink.insertBatches(items.map((item) => item.batch));
     } catch (error) {
-      this.#failures += 1;
       this.#metrics.insertFailures += 1;
+      if (isServerError(error)) {
+        this.#logger.warn({ err: error, messages: items.length }, 'ClickHouse refused an insert; trying its batches one by one');
+        await this.#isolateRejected(items);
+        return;
+      }
+      this.#failures += 1;
       const delayMs = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** (this.#failures - 1));
       this.#logger.warn(
         { err: error, messages: items.length, failures: this.#failures, retryInMs: delayMs },
@@ -191,9 +251,7 @@ export class MetricsConsumer {
       return;
     }
     this.#metrics.lastInsertSeconds = (performance.now() - started) / 1000;
-    this.#metrics.batchesIngested += items.length;
-    this.#metrics.seriesRowsInserted += result.seriesRows;
-    this.#metrics.bucketRowsInserted += result.bucketRows;
+    this.#recordInserted(items.length, result);
     if (this.#failures > 0) this.#logger.info({ failures: this.#failures }, 'ClickHouse inserts succeed again');
     this.#failures = 0;
     for (const { msg } of items) msg.ack();

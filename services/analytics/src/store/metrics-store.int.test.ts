@@ -46,8 +46,8 @@ describe('migrations', () => {
   });
 
   it('create the database when it does not exist', async () => {
-    expect(await applyMigrations(client, 'analytics_fresh_db', logger)).toEqual([1]);
-    expect(await scalar(`SELECT count() AS value FROM system.tables WHERE database = 'analytics_fresh_db'`)).toBe(3);
+    expect(await applyMigrations(client, 'analytics_fresh_db', logger)).toEqual([1, 2]);
+    expect(await scalar(`SELECT count() AS value FROM system.tables WHERE database = 'analytics_fresh_db'`)).toBe(5);
   });
 });
 

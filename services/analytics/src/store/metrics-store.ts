@@ -9,6 +9,16 @@ export interface InsertResult {
   bucketRows: number;
 }
 
+/** Traffic of one (pool, version) in a guardrail window. */
+export interface WindowPool {
+  pool: string;
+  version: string;
+  requests: number;
+  errors: number;
+  /** `[bucket, count]` ascending. */
+  buckets: [number, number][];
+}
+
 /** Where reports come from; the HTTP route and the NATS responder depend only on this. */
 export interface ReportSource {
   report(name: string, sinceSeconds: number): Promise<ReportV1>;
@@ -52,46 +62,29 @@ export class MetricsStore implements ReportSource {
     const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
     const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
     try {
-      const [countRows, bucketRows] = await Promise.all([
-        this.#json(`SELECT pool, version, sum(requests) AS total_requests,
-    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
-FROM ${this.#database}.request_counts FINAL
-WHERE ${where}
-GROUP BY pool, version`),
-        this.#json(`SELECT pool, version, bucket, sum(count) AS bucket_count
-FROM ${this.#database}.latency_buckets FINAL
-WHERE ${where}
-GROUP BY pool, version, bucket
-ORDER BY pool, version, bucket`),
-      ]);
-      // UInt64 sums arrive as JSON strings.
-      const counts = countRows.map(
-        (row): PoolCountRow => ({
-          pool: String(row.pool),
-          version: String(row.version),
-          requests: Number(row.total_requests),
-          errors: Number(row.error_requests),
-        }),
-      );
-      const buckets = bucketRows.map(
-        (row): PoolBucketRow => ({
-          pool: String(row.pool),
-          version: String(row.version),
-          bucket: Number(row.bucket),
-          count: Number(row.bucket_count),
-        }),
-      );
+      const { counts, buckets } = await this.#poolRows(where);
       return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
     } catch (error) {
-      // An answer with an error is a defect or a missing migration; no answer is an outage.
-      if (isServerError(error)) {
-        throw new GraylaneError('GRAYLANE_INTERNAL', `ClickHouse refused the report query for "${name}": ${messageOf(error)}`, {
-          cause: error,
-        });
-      }
-      throw new GraylaneError('GRAYLANE_UNAVAILABLE', `ClickHouse did not answer the report query for "${name}": ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw storeError(error, `the report query for "${name}"`);
+    }
+  }
+
+  /**
+   * Requests, errors and summed latency buckets per (pool, version) of rollout `name` whose proxy
+   * batch windows started in [startMs, endMs) — what the guardrails judge. Throws like `report`.
+   */
+  async windowPools(name: string, startMs: number, endMs: number): Promise<WindowPool[]> {
+    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(Math.floor(startMs / 1000))}) AND ts < toDateTime(${sqlInteger(
+      Math.floor(endMs / 1000),
+    )})`;
+    try {
+      const { counts, buckets } = await this.#poolRows(where);
+      const pools = new Map<string, WindowPool>();
+      for (const row of counts) pools.set(`${row.pool}\u0000${row.version}`, { ...row, buckets: [] });
+      for (const row of buckets) pools.get(`${row.pool}\u0000${row.version}`)?.buckets.push([row.bucket, row.count]);
+      return [...pools.values()];
+    } catch (error) {
+      throw storeError(error, `the guardrail query for "${name}"`);
     }
   }
 
@@ -101,10 +94,52 @@ ORDER BY pool, version, bucket`),
     return result.success;
   }
 
+  /** Counts and bucket sums per (pool, version) over the rows `where` selects, in both tables. */
+  async #poolRows(where: string): Promise<{ counts: PoolCountRow[]; buckets: PoolBucketRow[] }> {
+    const [countRows, bucketRows] = await Promise.all([
+      this.#json(`SELECT pool, version, sum(requests) AS total_requests,
+    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
+FROM ${this.#database}.request_counts FINAL
+WHERE ${where}
+GROUP BY pool, version`),
+      this.#json(`SELECT pool, version, bucket, sum(count) AS bucket_count
+FROM ${this.#database}.latency_buckets FINAL
+WHERE ${where}
+GROUP BY pool, version, bucket
+ORDER BY pool, version, bucket`),
+    ]);
+    // UInt64 sums arrive as JSON strings.
+    const counts = countRows.map(
+      (row): PoolCountRow => ({
+        pool: String(row.pool),
+        version: String(row.version),
+        requests: Number(row.total_requests),
+        errors: Number(row.error_requests),
+      }),
+    );
+    const buckets = bucketRows.map(
+      (row): PoolBucketRow => ({
+        pool: String(row.pool),
+        version: String(row.version),
+        bucket: Number(row.bucket),
+        count: Number(row.bucket_count),
+      }),
+    );
+    return { counts, buckets };
+  }
+
   async #json(query: string): Promise<Record<string, unknown>[]> {
     const result = await this.#client.query({ query, format: 'JSONEachRow' });
     return result.json<Record<string, unknown>>();
   }
+}
+
+/** An answer with an error is a defect or a missing migration; no answer is an outage. */
+export function storeError(error: unknown, what: string): GraylaneError {
+  if (isServerError(error)) {
+    return new GraylaneError('GRAYLANE_INTERNAL', `ClickHouse refused ${what}: ${messageOf(error)}`, { cause: error });
+  }
+  return new GraylaneError('GRAYLANE_UNAVAILABLE', `ClickHouse did not answer ${what}: ${messageOf(error)}`, { cause: error });
 }
 
 function messageOf(error: unknown): string {

@@ -52,6 +52,37 @@ PARTITION BY toYYYYMMDD(ts)
 ORDER BY (rollout, ts, pool, version, region, status_class, batch_id, bucket)`,
     ],
   },
+  {
+    version: 2,
+    name: 'verdicts and events',
+    statements: (db) => [
+      // One row per rollout and window: replicas judging the same window collapse into one.
+      `CREATE TABLE IF NOT EXISTS ${db}.verdicts (
+    rollout String,
+    window_end_ms UInt64 COMMENT 'end of the judged window, Unix ms, aligned to the interval',
+    window_start_ms UInt64,
+    config_version UInt64,
+    evaluated_at DateTime('UTC'),
+    outcome String COMMENT 'pass, fail or inconclusive',
+    action String COMMENT 'none or rollback',
+    body String COMMENT 'the whole VerdictV1 as JSON'
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(evaluated_at)
+ORDER BY (rollout, window_end_ms)`,
+      // Audit copy of GRAYLANE_EVENTS; the stream sequence makes a redelivered event one row.
+      `CREATE TABLE IF NOT EXISTS ${db}.events (
+    at DateTime('UTC') COMMENT 'when the event was stored in the stream',
+    stream_seq UInt64,
+    subject String,
+    schema String,
+    event_id String COMMENT 'eventId of rollbacks, version of config changes',
+    rollouts Array(String),
+    body String COMMENT 'the event as JSON, as published'
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(at)
+ORDER BY stream_seq`,
+    ],
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import type { MetricBatchV1, MetricSeriesV1 } from '@graylane/contracts';
-import { bucketValueUs, LatencyHistogram } from '@graylane/histogram';
+import { BUCKET_COUNT, bucketValueUs, LatencyHistogram } from '@graylane/histogram';
 
 /** One row of `request_counts`: requests of one series of one batch. */
 export interface RequestCountRow {
@@ -40,14 +40,19 @@ export interface BatchRows {
 interface MergedSeries {
   series: MetricSeriesV1;
   requests: number;
-  buckets: Map<number, number>;
+  /** Non-empty buckets as [index, count], ascending. */
+  entries: Array<[number, number]>;
 }
+
+// Looked up once per bucket row: hundreds of thousands per insert at full load.
+const VALUE_US: readonly number[] = Array.from({ length: BUCKET_COUNT }, (_, index) => Math.round(bucketValueUs(index)));
 
 /**
  * Maps batches to table rows (DateTime columns as Unix seconds). A batch id seen twice is written
  * once, and series of one batch with the same key are summed into one row, because the tables
  * keep one row per key and would otherwise drop all but one of them.
  * Throws the histogram's decode error on a corrupt histogram; the consumer rejects those first.
+ * Rows are built as literal objects (no spreads): this is the ingest's hottest loop.
  */
 export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
   const counts: RequestCountRow[] = [];
@@ -58,20 +63,35 @@ export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
     seen.add(batch.batchId);
     const ts = Math.floor(batch.windowStartMs / 1000);
     const minute = ts - (ts % 60);
-    for (const merged of mergeSeries(batch.series)) {
-      const key = {
+    const batchId = batch.batchId;
+    for (const { series, requests, entries } of mergeSeries(batch.series)) {
+      counts.push({
         ts,
         minute,
-        rollout: merged.series.rollout,
-        pool: merged.series.pool,
-        version: merged.series.version,
-        region: merged.series.region,
-        status_class: merged.series.statusClass,
-        batch_id: batch.batchId,
-      };
-      counts.push({ ...key, proxy_id: batch.proxyId, config_version: batch.configVersion, requests: merged.requests });
-      for (const [bucket, count] of [...merged.buckets].sort((a, b) => a[0] - b[0])) {
-        buckets.push({ ...key, bucket, value_us: Math.round(bucketValueUs(bucket)), count });
+        rollout: series.rollout,
+        pool: series.pool,
+        version: series.version,
+        region: series.region,
+        status_class: series.statusClass,
+        batch_id: batchId,
+        proxy_id: batch.proxyId,
+        config_version: batch.configVersion,
+        requests,
+      });
+      for (const [bucket, count] of entries) {
+        buckets.push({
+          ts,
+          minute,
+          rollout: series.rollout,
+          pool: series.pool,
+          version: series.version,
+          region: series.region,
+          status_class: series.statusClass,
+          batch_id: batchId,
+          bucket,
+          value_us: VALUE_US[bucket] ?? 0,
+          count,
+        });
       }
     }
   }
@@ -81,16 +101,16 @@ export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
 function mergeSeries(series: readonly MetricSeriesV1[]): MergedSeries[] {
   const byKey = new Map<string, MergedSeries>();
   for (const one of series) {
-    const key = JSON.stringify([one.rollout, one.pool, one.version, one.region, one.statusClass]);
-    let merged = byKey.get(key);
+    const key = `${one.rollout}\u0000${one.pool}\u0000${one.version}\u0000${one.region}\u0000${one.statusClass}`;
+    // decode() validates: strictly ascending indexes of this layout and positive counts.
+    const entries = LatencyHistogram.decode(one.latency).entries();
+    const merged = byKey.get(key);
     if (merged === undefined) {
-      merged = { series: one, requests: 0, buckets: new Map() };
-      byKey.set(key, merged);
+      byKey.set(key, { series: one, requests: one.count, entries });
+      continue;
     }
     merged.requests += one.count;
-    for (const [bucket, count] of LatencyHistogram.decode(one.latency).entries()) {
-      merged.buckets.set(bucket, (merged.buckets.get(bucket) ?? 0) + count);
-    }
+    merged.entries = LatencyHistogram.fromEntries([...merged.entries, ...entries]).entries();
   }
   return [...byKey.values()];
 }

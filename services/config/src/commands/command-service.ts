@@ -1,6 +1,7 @@
-import { GraylaneError, type CommandReplyV1 } from '@graylane/contracts';
+import { GraylaneError, type CommandReplyV1, type ConfigChangedEventV1, type ProxyStatusV1 } from '@graylane/contracts';
 import { asGraylaneError, type Logger } from '@graylane/runtime';
-import { planCommand } from './plan-command.js';
+import { planCommand, type CommandPlan, type TableAt } from './plan-command.js';
+import { rolloutHistory } from '../history/diff.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 
 /** Attempts when another replica wrote first and the command did not pin a version. */
@@ -14,9 +15,21 @@ export interface CommandStats {
   lastVersion: number;
 }
 
+/** Optional collaborators: where audit events go and who knows the live proxies. */
+export interface CommandServiceHooks {
+  /** Called after every successful write; failures are logged, never undo the write. */
+  onWritten?: (event: ConfigChangedEventV1) => Promise<void>;
+  /** Live proxies and their applied versions, for the `status` verb. */
+  proxies?: () => ProxyStatusV1[];
+}
+
+/** A planner run against the freshly read table; undefined means "nothing to write". */
+export type Planner = (current: TableAt, now: Date) => CommandPlan | undefined;
+
 /**
- * Runs commands against the store: read, plan, compare-and-set write. A command without an
- * expected version is re-planned on a concurrent write; one with it fails with a version conflict.
+ * Runs commands against the store: read, plan, compare-and-set write, audit event. A command
+ * without an expected version is re-planned on a concurrent write; one with it fails with a
+ * version conflict.
  */
 export class CommandService {
   readonly stats: CommandStats = { handled: 0, failed: 0, writes: 0, lastVersion: 0 };
@@ -25,13 +38,14 @@ export class CommandService {
     private readonly store: RoutingTableStore,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly hooks: CommandServiceHooks = {},
   ) {}
 
   /** Executes one command and returns its reply; never throws. */
   async execute(verb: string, body: unknown): Promise<CommandReplyV1> {
     this.stats.handled += 1;
     try {
-      return await this.attempt(verb, body, 1);
+      return await this.attempt(verb, body);
     } catch (error) {
       this.stats.failed += 1;
       const failure = asGraylaneError(error);
@@ -40,25 +54,92 @@ export class CommandService {
     }
   }
 
-  private async attempt(verb: string, body: unknown, attempt: number): Promise<CommandReplyV1> {
+  /** The current table and its version, straight from the store. */
+  read(): Promise<TableAt> {
+    return this.store.read();
+  }
+
+  /**
+   * Plans against the current table and writes, re-planning on a concurrent write unless the
+   * plan pinned a version. Returns the reply, or undefined when the planner had nothing to do.
+   */
+  async writeWith(planner: Planner): Promise<Extract<CommandReplyV1, { ok: true }> | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.store.read();
+      this.stats.lastVersion = current.version;
+      const plan = planner(current, this.clock());
+      if (plan === undefined) return undefined;
+      if (plan.kind !== 'write') throw new GraylaneError('GRAYLANE_INTERNAL', `planner returned a ${plan.kind} plan to writeWith`);
+      try {
+        const version = await this.store.write(plan.table, current.version);
+        this.stats.writes += 1;
+        this.stats.lastVersion = version;
+        this.logger.info({ verb: plan.meta.verb, version, rollouts: plan.rollouts.map((r) => r.name) }, 'config written');
+        await this.audit(plan, current.version, version);
+        return { ok: true, version, rollouts: plan.rollouts };
+      } catch (error) {
+        const retry =
+          error instanceof GraylaneError &&
+          error.code === 'GRAYLANE_VERSION_CONFLICT' &&
+          plan.expectedVersion === undefined &&
+          attempt < MAX_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  private async attempt(verb: string, body: unknown): Promise<CommandReplyV1> {
     const current = await this.store.read();
     this.stats.lastVersion = current.version;
-    const plan = planCommand(verb, body, current, this.clock());
-    if (plan.kind === 'read') return { ok: true, version: current.version, rollouts: plan.rollouts };
+    // rollback-config needs the earlier table; read it before the pure planner runs.
+    const toVersion = verb === 'rollback-config' ? (body as { toVersion?: unknown } | null)?.toVersion : undefined;
+    const earlier = typeof toVersion === 'number' && Number.isInteger(toVersion) && toVersion > 0 ? await this.store.readAt(toVersion) : undefined;
+    const plan = planCommand(verb, body, current, this.clock(), (v) => (v === toVersion ? earlier : undefined));
+    switch (plan.kind) {
+      case 'read':
+        return { ok: true, version: current.version, rollouts: plan.rollouts };
+      case 'status':
+        return { ok: true, version: current.version, rollouts: [], proxies: this.hooks.proxies?.() ?? [] };
+      case 'history': {
+        const history = rolloutHistory(await this.store.versions(), plan.name, plan.limit);
+        if (history.length === 0) {
+          throw new GraylaneError('GRAYLANE_NOT_FOUND', `no history for rollout "${plan.name}" in the kept config versions`, { field: '/name' });
+        }
+        return { ok: true, version: current.version, rollouts: [], history };
+      }
+      case 'write': {
+        let first = true;
+        const reply = await this.writeWith((fresh, now) => {
+          // The first attempt reuses the plan made above; later ones re-plan on the newer table.
+          if (first) {
+            first = false;
+            if (fresh.version === current.version) return plan;
+          }
+          return planCommand(verb, body, fresh, now, (v) => (v === toVersion ? earlier : undefined));
+        });
+        if (reply === undefined) throw new GraylaneError('GRAYLANE_INTERNAL', `command ${verb} planned nothing to write`);
+        return reply;
+      }
+    }
+  }
+
+  private async audit(plan: Extract<CommandPlan, { kind: 'write' }>, previousVersion: number, version: number): Promise<void> {
+    if (this.hooks.onWritten === undefined) return;
+    const event: ConfigChangedEventV1 = {
+      schema: 'graylane.config-changed/v1',
+      version,
+      previousVersion,
+      command: plan.meta.verb,
+      rollouts: plan.rollouts.map((r) => r.name),
+      actor: plan.meta.actor,
+      ...(plan.meta.reason === undefined ? {} : { reason: plan.meta.reason }),
+      at: this.clock().toISOString(),
+    };
     try {
-      const version = await this.store.write(plan.table, current.version);
-      this.stats.writes += 1;
-      this.stats.lastVersion = version;
-      this.logger.info({ verb, version, rollouts: plan.rollouts.map((r) => r.name) }, 'config written');
-      return { ok: true, version, rollouts: plan.rollouts };
+      await this.hooks.onWritten(event);
     } catch (error) {
-      const retry =
-        error instanceof GraylaneError &&
-        error.code === 'GRAYLANE_VERSION_CONFLICT' &&
-        plan.expectedVersion === undefined &&
-        attempt < MAX_ATTEMPTS;
-      if (retry) return this.attempt(verb, body, attempt + 1);
-      throw error;
+      // The write stands; the audit trail misses one event, which the log records.
+      this.logger.error({ err: error, version }, 'could not publish the config-changed event');
     }
   }
 }

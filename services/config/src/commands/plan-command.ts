@@ -7,10 +7,14 @@ import {
   parseWith,
   WeightCommandV1,
   type CommandVerb,
+  type LifecycleCommandV1,
+  type RollbackConfigCommandV1,
   type RolloutRecordV1,
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { compileTable, weightToBasisPoints } from '@graylane/routing';
+import { planAbort, planDelete, planPause, planPromote, planResume, planRollbackConfig } from './plan-lifecycle.js';
+import { firstStep, sameRelease } from '../steps/plan-steps.js';
 
 /** The routing table and the version (KV revision) it was read at; 0 before the first write. */
 export interface TableAt {
@@ -18,22 +22,50 @@ export interface TableAt {
   readonly version: number;
 }
 
-/** What a command does: answer from the table, or write a new table. */
+/** Who asked for a change, why, and when proxies should switch. */
+export interface ChangeMeta {
+  readonly verb: string;
+  readonly actor: string;
+  readonly reason: string | undefined;
+  readonly activateAt: string | undefined;
+}
+
+/** What a command does: answer from the table, answer from elsewhere (history, status), or write. */
 export type CommandPlan =
   | { readonly kind: 'read'; readonly rollouts: RolloutRecordV1[] }
+  | { readonly kind: 'history'; readonly name: string; readonly limit: number }
+  | { readonly kind: 'status' }
   | {
       readonly kind: 'write';
       readonly table: RoutingTableV1;
       readonly rollouts: RolloutRecordV1[];
       readonly expectedVersion: number | undefined;
+      readonly meta: ChangeMeta;
     };
+
+/** Earlier tables by version, for `rollback-config`; the service reads them from KV history. */
+export type EarlierTable = (version: number) => RoutingTableV1 | undefined;
+
+/** Fields of a mutating command, after schema validation. */
+export interface Mutation {
+  expectedVersion?: number;
+  reason?: string;
+  actor?: string;
+  activateAt?: string;
+}
 
 /**
  * The pure core of the config service: validates a command against its schema and the current
  * table and says what to do. Throws a GraylaneError naming the bad field or rollout; never
  * touches the store, so a rejected command changes nothing.
  */
-export function planCommand(verb: string, body: unknown, current: TableAt, now: Date): CommandPlan {
+export function planCommand(
+  verb: string,
+  body: unknown,
+  current: TableAt,
+  now: Date,
+  earlier: EarlierTable = () => undefined,
+): CommandPlan {
   if (!isVerb(verb)) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}`);
   }
@@ -47,38 +79,97 @@ export function planCommand(verb: string, body: unknown, current: TableAt, now: 
       return { kind: 'read', rollouts: [recordOf(current.table, (body as GetCommandV1).name)] };
     case 'list':
       return { kind: 'read', rollouts: Object.values(current.table.rollouts) };
+    case 'pause':
+      return planPause(body as LifecycleCommandV1, current, now);
+    case 'resume':
+      return planResume(body as LifecycleCommandV1, current, now);
+    case 'promote':
+      return planPromote(body as LifecycleCommandV1, current, now);
+    case 'abort':
+      return planAbort(body as LifecycleCommandV1, current, now);
+    case 'delete':
+      return planDelete(body as LifecycleCommandV1, current, now);
+    case 'rollback-config':
+      return planRollbackConfig(body as RollbackConfigCommandV1, current, now, earlier);
+    case 'history': {
+      const { name, limit } = body as { name: string; limit?: number };
+      return { kind: 'history', name, limit: limit ?? 20 };
+    }
+    case 'status':
+      return { kind: 'status' };
   }
 }
 
 function planApply(command: ApplyCommandV1, current: TableAt, now: Date): CommandPlan {
   const name = command.spec.metadata.name;
-  const record: RolloutRecordV1 = {
-    name,
-    spec: command.spec.spec,
-    state: 'progressing',
-    updatedAt: now.toISOString(),
-    updatedBy: command.actor ?? 'unknown',
-    ...(command.reason === undefined ? {} : { reason: command.reason }),
-  };
-  return write(current, record, command.expectedVersion);
+  const existing = current.table.rollouts[name];
+  let spec = command.spec.spec;
+  let step: RolloutRecordV1['step'];
+  // Re-applying the same release mid-rollout keeps its progress; a new canary starts the steps over.
+  if (existing?.step !== undefined && (existing.state === 'progressing' || existing.state === 'paused') && sameRelease(existing.spec, spec)) {
+    step = existing.step;
+    spec = { ...spec, traffic: { ...spec.traffic, weight: existing.spec.traffic.weight } };
+  } else {
+    const first = firstStep(spec, now);
+    if (first !== undefined) {
+      step = first.step;
+      spec = { ...spec, traffic: { ...spec.traffic, weight: first.weight } };
+    }
+  }
+  const record: RolloutRecordV1 = stamped(
+    {
+      name,
+      spec,
+      state: existing?.state === 'paused' && step !== undefined ? 'paused' : 'progressing',
+      updatedAt: '',
+      updatedBy: '',
+      ...(step === undefined ? {} : { step }),
+      ...(existing?.rollbackEventIds === undefined ? {} : { rollbackEventIds: existing.rollbackEventIds }),
+    },
+    'apply',
+    command,
+    now,
+  );
+  return writePlan(current, [record], [], 'apply', command, now);
 }
 
 function planWeight(command: WeightCommandV1, current: TableAt, now: Date): CommandPlan {
   weightToBasisPoints(command.weight);
   const existing = recordOf(current.table, command.name);
-  const record: RolloutRecordV1 = {
-    ...existing,
-    spec: { ...existing.spec, traffic: { ...existing.spec.traffic, weight: command.weight } },
-    updatedAt: now.toISOString(),
-    updatedBy: command.actor ?? 'unknown',
-    ...(command.reason === undefined ? {} : { reason: command.reason }),
-  };
-  if (command.reason === undefined) delete record.reason;
-  return write(current, record, command.expectedVersion);
+  const record = stamped(
+    { ...existing, spec: { ...existing.spec, traffic: { ...existing.spec.traffic, weight: command.weight } } },
+    'weight',
+    command,
+    now,
+  );
+  return writePlan(current, [record], [], 'weight', command, now);
 }
 
-/** A write plan for the table with `record` put in; compiled first so a bad table is never stored. */
-function write(current: TableAt, record: RolloutRecordV1, expectedVersion: number | undefined): CommandPlan {
+/** `record` with who changed it, when, why and with which verb; a missing reason clears the old one. */
+export function stamped(record: RolloutRecordV1, verb: string, command: Mutation, now: Date): RolloutRecordV1 {
+  const { reason: _previous, ...rest } = record;
+  return {
+    ...rest,
+    updatedAt: now.toISOString(),
+    updatedBy: command.actor ?? 'unknown',
+    command: verb,
+    ...(command.reason === undefined ? {} : { reason: command.reason }),
+  };
+}
+
+/**
+ * A write plan for the table with `records` put in and `removed` taken out; compiled first so a
+ * bad table is never stored.
+ */
+export function writePlan(
+  current: TableAt,
+  records: RolloutRecordV1[],
+  removed: string[],
+  verb: string,
+  command: Mutation,
+  now: Date,
+): CommandPlan {
+  const expectedVersion = command.expectedVersion;
   if (expectedVersion !== undefined && expectedVersion !== current.version) {
     throw new GraylaneError(
       'GRAYLANE_VERSION_CONFLICT',
@@ -86,12 +177,33 @@ function write(current: TableAt, record: RolloutRecordV1, expectedVersion: numbe
       { field: '/expectedVersion' },
     );
   }
-  const table: RoutingTableV1 = { ...current.table, rollouts: { ...current.table.rollouts, [record.name]: record } };
+  const rollouts = { ...current.table.rollouts };
+  for (const name of removed) delete rollouts[name];
+  for (const record of records) rollouts[record.name] = record;
+  const { activateAt: _previous, lastChange: _last, ...base } = current.table;
+  const table: RoutingTableV1 = {
+    ...base,
+    rollouts,
+    ...(command.activateAt === undefined ? {} : { activateAt: new Date(command.activateAt).toISOString() }),
+    lastChange: {
+      command: verb,
+      actor: command.actor ?? 'unknown',
+      ...(command.reason === undefined ? {} : { reason: command.reason }),
+      at: now.toISOString(),
+    },
+  };
   compileTable(table, current.version + 1);
-  return { kind: 'write', table, rollouts: [record], expectedVersion };
+  return {
+    kind: 'write',
+    table,
+    rollouts: records.length > 0 ? records : removed.map((name) => recordOf(current.table, name)),
+    expectedVersion,
+    meta: { verb, actor: command.actor ?? 'unknown', reason: command.reason, activateAt: command.activateAt },
+  };
 }
 
-function recordOf(table: RoutingTableV1, name: string): RolloutRecordV1 {
+/** The rollout named `name`, or GRAYLANE_NOT_FOUND listing the known ones. */
+export function recordOf(table: RoutingTableV1, name: string): RolloutRecordV1 {
   const record = table.rollouts[name];
   if (record === undefined) {
     const known = Object.keys(table.rollouts);

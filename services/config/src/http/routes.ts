@@ -7,6 +7,8 @@ export interface HttpDeps {
   service: CommandService;
   apiToken: string | undefined;
   isReady: () => boolean;
+  /** The step driver's state, when this process runs one. */
+  steps?: { holdsLease: boolean; advanced: number };
 }
 
 /** Health, readiness, Prometheus metrics and the HTTP twin of the NATS command API. */
@@ -29,6 +31,10 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
       `graylane_config_writes_total ${writes}`,
       '# TYPE graylane_config_version gauge',
       `graylane_config_version ${lastVersion}`,
+      '# TYPE graylane_config_step_lease_held gauge',
+      `graylane_config_step_lease_held ${deps.steps?.holdsLease === true ? 1 : 0}`,
+      '# TYPE graylane_config_steps_advanced_total counter',
+      `graylane_config_steps_advanced_total ${deps.steps?.advanced ?? 0}`,
       '',
     ].join('\n');
     return reply.type('text/plain; version=0.0.4').send(text);
@@ -36,7 +42,8 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.post<{ Params: { verb: string } }>('/api/v1/commands/:verb', async (request, reply) => {
     if (deps.apiToken !== undefined && request.headers.authorization !== `Bearer ${deps.apiToken}`) {
-      return reply.code(401).send({ ok: false, error: { code: 'GRAYLANE_UNAUTHORIZED', message: 'missing or wrong bearer token', retryable: false } });
+      const failure = new GraylaneError('GRAYLANE_UNAUTHORIZED', 'missing or wrong bearer token');
+      return reply.code(httpStatusOf(failure.code)).send({ ok: false, error: failure.toBody() });
     }
     const result = await deps.service.execute(request.params.verb, request.body ?? {});
     return reply.code(result.ok ? 200 : httpStatusOf(result.error.code)).send(result);

@@ -1,6 +1,7 @@
 import { emptyRoutingTable, GraylaneError, parseWith, ROUTING_TABLE_KEY, RoutingTableV1 } from '@graylane/contracts';
 import { decodeJson, encodeJson, type KV } from '@graylane/runtime';
 import type { TableAt } from '../commands/plan-command.js';
+import type { TableVersion } from '../history/diff.js';
 
 /**
  * The routing table in the JetStream KV bucket. Every write is compare-and-set on the revision
@@ -14,6 +15,26 @@ export class RoutingTableStore {
     const entry = await this.kv.get(ROUTING_TABLE_KEY);
     if (entry === null || entry.operation !== 'PUT') return { table: emptyRoutingTable(), version: entry?.revision ?? 0 };
     return { table: parseWith(RoutingTableV1, decodeJson(entry.value), 'stored routing table'), version: entry.revision };
+  }
+
+  /** The table as it was at `version`, if the bucket still keeps it. */
+  async readAt(version: number): Promise<RoutingTableV1 | undefined> {
+    const entry = await this.kv.get(ROUTING_TABLE_KEY, { revision: version }).catch(() => null);
+    if (entry === null || entry.operation !== 'PUT' || entry.key !== ROUTING_TABLE_KEY) return undefined;
+    return parseWith(RoutingTableV1, decodeJson(entry.value), `routing table at version ${version}`);
+  }
+
+  /** Every kept version of the table, oldest first (the bucket keeps the last 64). */
+  async versions(): Promise<TableVersion[]> {
+    const versions: TableVersion[] = [];
+    const entries = await this.kv.history({ key: ROUTING_TABLE_KEY });
+    for await (const entry of entries) {
+      versions.push({
+        version: entry.revision,
+        table: entry.operation === 'PUT' ? parseWith(RoutingTableV1, decodeJson(entry.value), 'stored routing table') : undefined,
+      });
+    }
+    return versions;
   }
 
   /** Writes `table` if the stored version is still `expectedVersion`; returns the new version. */

@@ -1,88 +1,207 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
+import { upstreamRequestHeaders, type HostMode } from './forwarded-headers.js';
 import { endToEndHeaders } from './hop-by-hop.js';
+import { isRetryable, type RetryBudget } from './retry-budget.js';
+import type { RequestStats } from './request-stats.js';
+import type { TrustedProxies } from './trusted-proxies.js';
 import type { Upstream } from './upstream-pool.js';
 
-/** How a forwarded request ended: the upstream's status, or why there was none. */
-export type ForwardOutcome = { status: number } | { failure: 'connect' | 'timeout' | 'client-aborted' };
+/** Settings shared by every forwarded request. */
+export interface NodeForwarderSettings {
+  /** A TCP connect to an upstream that takes longer fails (and may be retried elsewhere). */
+  connectTimeoutMs: number;
+  /** An upstream silent for this long (no response bytes) gets the client a 504. */
+  responseTimeoutMs: number;
+  hostMode: HostMode;
+  trusted: TrustedProxies;
+  retryBudget: RetryBudget;
+  /** Passive outlier ejection hears every exchange: `failed` for a 5xx or no connection. */
+  recordOutcome: (origin: string, failed: boolean) => void;
+  stats: RequestStats;
+}
 
-export interface ForwardOptions {
-  upstream: Upstream;
-  /** Pool name, named in the error body of a 502/504. */
-  pool: string;
-  timeoutMs: number;
-  /** Headers added to the response (x-graylane-*), or undefined. */
-  responseHeaders: OutgoingHttpHeaders | undefined;
-  onDone: (outcome: ForwardOutcome) => void;
+/** Why an attempt failed before any response byte arrived. */
+class AttemptFailure extends Error {
+  constructor(
+    readonly kind: 'connect' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
- * Streams `req` to the upstream and the upstream's response back to `res`, without buffering
- * either body. Hop-by-hop headers are dropped both ways; X-Forwarded-* and Via are set.
+ * The node:http engine: one keep-alive `Agent` per upstream endpoint, `pipe` both ways. Chosen
+ * over http-proxy and undici by the figures in docs/decisions/0001-forwarding-engine.md.
  */
-export function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
-  const { upstream } = options;
-  const headers = endToEndHeaders(req.headers);
-  const clientIp = req.socket.remoteAddress ?? '';
-  const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior === undefined ? clientIp : `${String(prior)}, ${clientIp}`;
-  headers['x-forwarded-proto'] ??= 'http';
-  headers['x-forwarded-host'] ??= req.headers.host;
-  headers.via = req.headers.via === undefined ? '1.1 graylane' : `${req.headers.via}, 1.1 graylane`;
+export class NodeHttpForwarder implements Forwarder {
+  constructor(private readonly settings: NodeForwarderSettings) {}
 
-  let finished = false;
-  const done = (outcome: ForwardOutcome): void => {
-    if (finished) return;
-    finished = true;
-    options.onDone(outcome);
-  };
+  /** The keep-alive agents belong to the UpstreamRegistry, which closes them. */
+  async close(): Promise<void> {}
 
-  const upstreamReq = (upstream.secure ? httpsRequest : httpRequest)({
-    host: upstream.hostname,
-    port: upstream.port,
-    method: req.method,
-    path: req.url,
-    headers,
-    agent: upstream.agent,
-    timeout: options.timeoutMs,
-  });
+  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): void {
+    const started = performance.now();
+    const { settings } = this;
+    const retryable = isRetryable(req.method, req.headers);
+    settings.retryBudget.noteRequest();
+    let finished = false;
+    let current: ClientRequest | undefined;
 
-  upstreamReq.on('response', (upstreamRes) => {
-    const out = endToEndHeaders(upstreamRes.headers);
-    if (options.responseHeaders !== undefined) Object.assign(out, options.responseHeaders);
-    res.writeHead(upstreamRes.statusCode ?? 502, out);
-    upstreamRes.pipe(res);
-    upstreamRes.on('end', () => done({ status: upstreamRes.statusCode ?? 502 }));
-    upstreamRes.on('error', () => {
-      res.destroy();
-      done({ failure: 'connect' });
+    const done = (outcome: ForwardOutcome, upstream: Upstream | undefined): void => {
+      if (finished) return;
+      finished = true;
+      if (upstream !== undefined) {
+        const failed = 'failure' in outcome ? outcome.failure !== 'client-aborted' : outcome.status >= 500;
+        if (!('failure' in outcome && outcome.failure === 'client-aborted')) settings.recordOutcome(upstream.origin, failed);
+      }
+      settings.stats.record(target.pool, outcome, performance.now() - started);
+      target.onDone(outcome);
+    };
+
+    // A client that goes away frees the upstream connection instead of leaving it waiting.
+    res.on('close', () => {
+      if (res.writableFinished || finished) return;
+      current?.destroy();
+      done({ failure: 'client-aborted' }, undefined);
     });
-  });
 
-  upstreamReq.on('timeout', () => {
-    upstreamReq.destroy(new Error('upstream timeout'));
-    fail(res, 504, options.pool, upstream.origin, 'upstream did not answer in time');
-    done({ failure: 'timeout' });
-  });
+    const attempt = (upstream: Upstream, isRetry: boolean): void => {
+      upstream.outstanding += 1;
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        upstream.outstanding -= 1;
+      };
+      const upstreamReq = (upstream.secure ? httpsRequest : httpRequest)({
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: upstreamRequestHeaders(req, upstream, settings.hostMode, settings.trusted),
+        agent: upstream.agent,
+        timeout: settings.responseTimeoutMs,
+      });
+      current = upstreamReq;
+      upstreamReq.on('socket', (socket: Socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => upstreamReq.destroy(new AttemptFailure('connect', `connect timeout after ${settings.connectTimeoutMs} ms`)), settings.connectTimeoutMs);
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
 
-  upstreamReq.on('error', (error) => {
-    if (finished) return;
-    fail(res, 502, options.pool, upstream.origin, `upstream unavailable: ${error.message}`);
-    done({ failure: 'connect' });
-  });
+      upstreamReq.on('response', (upstreamRes) => {
+        const out = endToEndHeaders(upstreamRes.headers);
+        if (target.responseHeaders !== undefined) Object.assign(out, target.responseHeaders);
+        const status = upstreamRes.statusCode ?? 502;
+        res.writeHead(status, out);
+        upstreamRes.pipe(res);
+        upstreamRes.on('end', () => {
+          release();
+          done({ status }, upstream);
+        });
+        upstreamRes.on('error', () => {
+          release();
+          res.destroy();
+          done({ failure: 'connect' }, upstream);
+        });
+        upstreamRes.on('close', release);
+      });
 
-  // A client that goes away frees the upstream connection instead of leaving it waiting.
-  res.on('close', () => {
-    if (!res.writableFinished) {
-      upstreamReq.destroy();
-      done({ failure: 'client-aborted' });
-    }
-  });
+      upstreamReq.on('timeout', () => upstreamReq.destroy(new AttemptFailure('timeout', `no answer within ${settings.responseTimeoutMs} ms`)));
 
-  req.pipe(upstreamReq);
+      upstreamReq.on('error', (error) => {
+        release();
+        if (finished) return;
+        const kind = error instanceof AttemptFailure ? error.kind : 'connect';
+        // Only a request without a body that got no answer is sent again: its replay cannot differ.
+        if (kind === 'connect' && retryable && !isRetry && !res.headersSent && settings.retryBudget.tryRetry()) {
+          settings.recordOutcome(upstream.origin, true);
+          attempt(target.balancer.pick(upstream), true);
+          return;
+        }
+        if (kind === 'timeout') fail(res, 504, target.pool, upstream.origin, `upstream did not answer in time: ${error.message}`);
+        else fail(res, 502, target.pool, upstream.origin, `upstream unavailable: ${error.message}`);
+        done({ failure: kind }, upstream);
+      });
+
+      if (retryable) upstreamReq.end();
+      else req.pipe(upstreamReq);
+    };
+
+    attempt(target.balancer.pick(), false);
+  }
+
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ForwardTarget): void {
+    const started = performance.now();
+    const { settings } = this;
+    const upstream = target.balancer.pick();
+    const headers = upstreamRequestHeaders(req, upstream, settings.hostMode, settings.trusted);
+    // Upgrade and Connection are hop-by-hop, but an upgrade must name them to the next hop too.
+    headers.connection = 'Upgrade';
+    headers.upgrade = req.headers.upgrade;
+    let finished = false;
+    const done = (outcome: ForwardOutcome): void => {
+      if (finished) return;
+      finished = true;
+      settings.stats.record(target.pool, outcome, performance.now() - started);
+      target.onDone(outcome);
+    };
+    const upstreamReq = (upstream.secure ? httpsRequest : httpRequest)({
+      host: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      // A tunnel owns its connection for its whole life; it never goes back to the keep-alive pool.
+      agent: false,
+      timeout: settings.connectTimeoutMs + settings.responseTimeoutMs,
+    });
+    socket.on('error', () => upstreamReq.destroy());
+    upstreamReq.on('upgrade', (upstreamRes, upstreamSocket, upstreamHead) => {
+      upstreamSocket.setTimeout(0);
+      const lines = [`HTTP/1.1 101 ${upstreamRes.statusMessage ?? 'Switching Protocols'}`];
+      for (let i = 0; i < upstreamRes.rawHeaders.length; i += 2) lines.push(`${upstreamRes.rawHeaders[i]}: ${upstreamRes.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      upstreamSocket.pipe(socket).pipe(upstreamSocket);
+      upstreamSocket.on('error', () => socket.destroy());
+      socket.on('close', () => upstreamSocket.destroy());
+      upstreamSocket.on('close', () => socket.destroy());
+      settings.recordOutcome(upstream.origin, false);
+      done({ status: 101 });
+    });
+    upstreamReq.on('response', (upstreamRes) => {
+      // The upstream declined the upgrade: pass its answer on and close.
+      const lines = [`HTTP/1.1 ${upstreamRes.statusCode ?? 502} ${upstreamRes.statusMessage ?? ''}`, 'connection: close'];
+      const out = endToEndHeaders(upstreamRes.headers);
+      for (const [name, value] of Object.entries(out)) lines.push(`${name}: ${String(value)}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstreamRes.pipe(socket);
+      done({ status: upstreamRes.statusCode ?? 502 });
+    });
+    upstreamReq.on('timeout', () => upstreamReq.destroy(new AttemptFailure('timeout', 'upgrade not answered in time')));
+    upstreamReq.on('error', (error) => {
+      if (finished) return;
+      const kind = error instanceof AttemptFailure ? error.kind : 'connect';
+      settings.recordOutcome(upstream.origin, true);
+      const body = JSON.stringify({ error: `upstream unavailable: ${error.message}`, pool: target.pool, upstream: upstream.origin });
+      const status = kind === 'timeout' ? '504 Gateway Timeout' : '502 Bad Gateway';
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      done({ failure: kind });
+    });
+    upstreamReq.end();
+  }
 }
 
-function fail(res: ServerResponse, status: number, pool: string, upstream: string, message: string): void {
+/** Answers `status` with a JSON body naming the pool and endpoint, or cuts the response if it already started. */
+export function fail(res: ServerResponse, status: number, pool: string, upstream: string, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;

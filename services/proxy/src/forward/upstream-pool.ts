@@ -6,12 +6,25 @@ export interface Upstream {
   readonly origin: string;
   readonly hostname: string;
   readonly port: number;
+  /** `host:port` as the upstream expects it in `Host` when the host is rewritten. */
+  readonly host: string;
   readonly secure: boolean;
   readonly agent: HttpAgent;
+  /** Requests sent and not yet finished; least-outstanding balancing reads it. */
+  outstanding: number;
 }
 
-/** Idle keep-alive sockets kept per upstream endpoint. */
-const MAX_FREE_SOCKETS = 256;
+/** Keep-alive limits per upstream endpoint. */
+export interface KeepAliveLimits {
+  /** Connections open at once to one endpoint; further requests wait in the agent's queue. */
+  readonly maxSockets: number;
+  /** Idle keep-alive connections kept per endpoint. */
+  readonly maxFreeSockets: number;
+  /** An idle pooled connection is closed after this long, before the upstream closes it under us. */
+  readonly idleTimeoutMs: number;
+}
+
+export const DEFAULT_KEEP_ALIVE: KeepAliveLimits = Object.freeze({ maxSockets: 1024, maxFreeSockets: 256, idleTimeoutMs: 30_000 });
 
 /**
  * Keep-alive agents by upstream origin, shared across table versions so a config change does
@@ -19,48 +32,55 @@ const MAX_FREE_SOCKETS = 256;
  */
 export class UpstreamRegistry {
   private readonly byOrigin = new Map<string, Upstream>();
+  private readonly byUrl = new Map<string, Upstream>();
+
+  constructor(private readonly limits: KeepAliveLimits = DEFAULT_KEEP_ALIVE) {}
 
   /** The endpoint for `url`, created on first use. */
   get(url: string): Upstream {
+    const known = this.byUrl.get(url);
+    if (known !== undefined) return known;
     const origin = new URL(url).origin;
     let upstream = this.byOrigin.get(origin);
     if (upstream === undefined) {
-      upstream = createUpstream(origin);
+      upstream = createUpstream(origin, this.limits);
       this.byOrigin.set(origin, upstream);
     }
+    this.byUrl.set(url, upstream);
     return upstream;
+  }
+
+  /** Every endpoint in use, for metrics. */
+  all(): IterableIterator<Upstream> {
+    return this.byOrigin.values();
   }
 
   /** Closes every pooled connection (shutdown). */
   close(): void {
     for (const upstream of this.byOrigin.values()) upstream.agent.destroy();
     this.byOrigin.clear();
+    this.byUrl.clear();
   }
 }
 
-function createUpstream(origin: string): Upstream {
+function createUpstream(origin: string, limits: KeepAliveLimits): Upstream {
   const url = new URL(origin);
   const secure = url.protocol === 'https:';
-  const options = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' as const };
+  const options = {
+    keepAlive: true,
+    maxSockets: limits.maxSockets,
+    maxFreeSockets: limits.maxFreeSockets,
+    timeout: limits.idleTimeoutMs,
+    // LIFO reuses the warmest socket and lets the rest idle out when load drops.
+    scheduling: 'lifo' as const,
+  };
   return {
     origin,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+    host: url.host,
     secure,
     agent: secure ? new HttpsAgent(options) : new HttpAgent(options),
+    outstanding: 0,
   };
-}
-
-/** Round-robin choice among a pool's endpoints. */
-export class RoundRobin {
-  private next = 0;
-
-  constructor(private readonly upstreams: readonly Upstream[]) {}
-
-  pick(): Upstream {
-    const upstream = this.upstreams[this.next % this.upstreams.length];
-    this.next = (this.next + 1) % this.upstreams.length;
-    if (upstream === undefined) throw new Error('pool has no upstreams');
-    return upstream;
-  }
 }

@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { CompiledRollout } from '@graylane/routing';
-import { forward, type ForwardOutcome } from '../forward/http-forwarder.js';
-import { RoundRobin, type UpstreamRegistry } from '../forward/upstream-pool.js';
+import { Balancer, type LoadBalancingPolicy } from '../forward/balancer.js';
+import type { ForwardOutcome, Forwarder } from '../forward/forwarder.js';
+import type { UpstreamRegistry } from '../forward/upstream-pool.js';
+import type { HealthView } from '../health/upstream-health.js';
 import { statusClassOf, type MetricAggregator } from '../metrics/metric-aggregator.js';
+import { poolHealthOf } from '../routing/pool-health.js';
+import { RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
 import type { TableHolder } from '../routing/table-holder.js';
 
@@ -12,10 +16,12 @@ export interface DataPlaneDeps {
   upstreams: UpstreamRegistry;
   metrics: MetricAggregator;
   upstreamTimeoutMs: number;
+  forwarder: Forwarder;
+  health: HealthView;
+  loadBalancing: LoadBalancingPolicy;
+  /** session bindings, user sets, overrides and pool health around decide(); health only when absent */
+  decider?: RequestDecider;
 }
-
-/** Balancers per compiled rollout; a new table version compiles new rollouts, so old ones fall away. */
-type Balancers = { stable: RoundRobin; canary: RoundRobin };
 
 /**
  * The proxied-traffic server: every method and path is matched to a rollout, decided, and
@@ -25,21 +31,24 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
   const app = Fastify({ logger: false, return503OnClosing: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  const balancers = new WeakMap<CompiledRollout, Balancers>();
-
-  const balancersOf = (rollout: CompiledRollout): Balancers => {
-    let found = balancers.get(rollout);
+  // Keyed by a compiled pool's frozen upstream list: a new table version compiles new lists, so old balancers fall away.
+  const balancers = new WeakMap<readonly string[], Balancer>();
+  const decider = deps.decider ?? new RequestDecider({ health: poolHealthOf(deps.health) });
+  const isHealthy = (origin: string): boolean => deps.health.isHealthy(origin);
+  const balancerOf = (upstreams: readonly string[]): Balancer => {
+    let found = balancers.get(upstreams);
     if (found === undefined) {
-      found = {
-        stable: new RoundRobin(rollout.stable.upstreams.map((url) => deps.upstreams.get(url))),
-        canary: new RoundRobin(rollout.canary.upstreams.map((url) => deps.upstreams.get(url))),
-      };
-      balancers.set(rollout, found);
+      found = new Balancer(
+        upstreams.map((url) => deps.upstreams.get(url)),
+        deps.loadBalancing,
+        isHealthy,
+      );
+      balancers.set(upstreams, found);
     }
     return found;
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse): void => {
+  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
     const started = performance.now();
     if (!deps.holder.hasConfig) {
       reject(res, 503, 'graylane has not received any routing config yet');
@@ -52,12 +61,16 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
       reject(res, 404, `no rollout matches host "${facts.host}" and path "${facts.path}"`);
       return;
     }
-    const decision = rollout.decide(facts);
-    const pool = rollout[decision.side];
-    forward(req, res, {
-      upstream: balancersOf(rollout)[decision.side].pick(),
+    const decision = decider.decide(rollout, facts, lookedUp);
+    if (decision === undefined) {
+      // The session binding or user-set membership is not cached: ask Redis (resolves by its deadline, never rejects), then route again.
+      void decider.lookUp(rollout, facts).then(() => route(req, res, true));
+      return;
+    }
+    const pool = decision.pool;
+    deps.forwarder.forward(req, res, {
+      balancer: balancerOf(pool.upstreams),
       pool: pool.name,
-      timeoutMs: deps.upstreamTimeoutMs,
       responseHeaders: rollout.responseHeaders
         ? {
             'x-graylane-pool': pool.name,
@@ -69,7 +82,7 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
         if ('failure' in outcome && outcome.failure === 'client-aborted') return;
         const status = 'status' in outcome ? outcome.status : undefined;
         const latencyUs = (performance.now() - started) * 1000;
-        deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), latencyUs);
+        deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), latencyUs, decision.region);
       },
     });
   };
@@ -81,6 +94,29 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
       reply.hijack();
       route(request.raw, reply.raw);
     },
+  });
+
+  // WebSocket and other HTTP/1.1 upgrades bypass fastify; they are routed like any request and tunnelled.
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const facts = new NodeRequestFacts(req);
+    const rollout = deps.holder.hasConfig ? deps.holder.current.match(facts.host, facts.path) : undefined;
+    if (rollout === undefined) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    const started = performance.now();
+    // Upgrades decide from the local cache only (lookedUp = true), so the handshake never waits on Redis.
+    const decision = decider.decide(rollout, facts, true) ?? rollout.decide(facts);
+    const pool = decision.pool;
+    deps.forwarder.upgrade(req, socket, head, {
+      balancer: balancerOf(pool.upstreams),
+      pool: pool.name,
+      responseHeaders: undefined,
+      onDone: (outcome: ForwardOutcome) => {
+        const status = 'status' in outcome ? outcome.status : undefined;
+        deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), (performance.now() - started) * 1000, decision.region);
+      },
+    });
   });
   return app;
 }

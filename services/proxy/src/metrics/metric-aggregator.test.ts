@@ -15,6 +15,19 @@ describe('MetricAggregator', () => {
     expect(metrics.drain()).toEqual([]);
   });
 
+  it('keeps regions apart in their own series', () => {
+    const metrics = new MetricAggregator();
+    metrics.record('checkout', 'canary', 'v2', '2xx', 1000, 'beijing');
+    metrics.record('checkout', 'canary', 'v2', '2xx', 1000, 'shanghai');
+    metrics.record('checkout', 'canary', 'v2', '2xx', 1000, 'beijing');
+    metrics.record('checkout', 'canary', 'v2', '2xx', 1000);
+    expect(metrics.drain().map((s) => [s.region, s.count])).toEqual([
+      ['beijing', 2],
+      ['shanghai', 1],
+      ['', 1],
+    ]);
+  });
+
   it.each([
     [200, '2xx'],
     [304, '3xx'],

@@ -5,6 +5,7 @@ interface Series {
   readonly rollout: string;
   readonly pool: PoolSide;
   readonly version: string;
+  readonly region: string;
   readonly statusClass: StatusClass;
   count: number;
   readonly latency: LatencyHistogram;
@@ -17,17 +18,18 @@ export function statusClassOf(status: number | undefined): StatusClass {
 }
 
 /**
- * Counts and latency histograms per (rollout, pool, status class) for the current window. The
- * number of series is bounded by rollouts × 2 × 6, whatever the number of users.
+ * Counts and latency histograms per (rollout, pool, region, status class) for the current window.
+ * The number of series is bounded by rollouts × 2 × regions × 6, whatever the number of users.
  */
 export class MetricAggregator {
   private series = new Map<string, Series>();
 
-  record(rollout: string, pool: PoolSide, version: string, statusClass: StatusClass, latencyUs: number): void {
-    const key = `${rollout}\u0000${pool}\u0000${statusClass}`;
+  /** Counts one request. `region` is the region whose pool served it; '' without regions. */
+  record(rollout: string, pool: PoolSide, version: string, statusClass: StatusClass, latencyUs: number, region = ''): void {
+    const key = `${rollout}\u0000${pool}\u0000${region}\u0000${statusClass}`;
     let entry = this.series.get(key);
     if (entry === undefined || entry.version !== version) {
-      entry = { rollout, pool, version, statusClass, count: 0, latency: new LatencyHistogram() };
+      entry = { rollout, pool, version, region, statusClass, count: 0, latency: new LatencyHistogram() };
       this.series.set(key, entry);
     }
     entry.count += 1;
@@ -40,7 +42,7 @@ export class MetricAggregator {
       rollout: s.rollout,
       pool: s.pool,
       version: s.version,
-      region: '',
+      region: s.region,
       statusClass: s.statusClass,
       count: s.count,
       latency: s.latency.encode(),

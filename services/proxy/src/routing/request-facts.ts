@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { cookieValue, type RequestFacts } from '@graylane/routing';
+import { cookieValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
 
 /**
  * RequestFacts over a Node request, computed lazily: a rollout that routes on one header never
@@ -8,6 +8,12 @@ import { cookieValue, type RequestFacts } from '@graylane/routing';
 export class NodeRequestFacts implements RequestFacts {
   readonly host: string;
   readonly path: string;
+  /** filled by the RequestDecider from the session store before deciding */
+  sessionBinding: string | undefined = undefined;
+  /** filled by the RequestDecider when the override header carries a valid signature */
+  override: Side | undefined = undefined;
+  /** filled by the RequestDecider from the rollout's Redis user sets */
+  listedUser: ListedUser | undefined = undefined;
   private readonly search: string;
   private params: URLSearchParams | undefined;
 

@@ -1,0 +1,208 @@
+// `pnpm bench:proxy`: forwarding throughput and latency of graylane against its peers, all on one
+// nginx backend serving a fixed body and one load generator (wrk). Each proxy runs as its own
+// process pinned to CPU 0; the backend and wrk share CPU 1. Installs nothing; starts and stops
+// its own nginx, NATS and proxies in a temp dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
+import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
+import { freePort, startNats, waitForHttp, waitForTcp } from '@graylane/testkit';
+import { printTable, type BenchRow } from './table.js';
+import { backendConfig, proxyConfig, startNginx, type RunningNginx } from './proxy/nginx.js';
+import { pacingScript, runWrk, type WrkResult } from './proxy/wrk.js';
+import { cpuMsOf } from './proxy/cpu.js';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** Rounds over all subjects, in rotating order; the median of each figure is shown, which damps other load on a shared machine. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const PAIRED = availableParallelism() >= 2;
+const PROXY_CPU = PAIRED ? '0' : undefined;
+const LOAD_CPU = PAIRED ? '1' : undefined;
+
+const dir = mkdtempSync(join(tmpdir(), 'graylane-bench-proxy-'));
+const stoppers: (() => Promise<void>)[] = [];
+
+function spawnPinned(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const [command, argv] = PROXY_CPU === undefined ? [process.execPath, args] : ['taskset', ['-c', PROXY_CPU, process.execPath, ...args]];
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  stoppers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  );
+  return child;
+}
+
+function table(stable: string, canary: string): RoutingTableV1 {
+  return {
+    schema: 'graylane.routing-table/v1',
+    rollouts: {
+      bench: {
+        name: 'bench',
+        state: 'progressing',
+        updatedAt: new Date().toISOString(),
+        updatedBy: 'bench',
+        spec: {
+          match: { pathPrefix: '/' },
+          stable: { name: 'v1', upstreams: [stable] },
+          canary: { name: 'v2', upstreams: [canary] },
+          responseHeaders: true,
+          traffic: { weight: 10, stickyKey: ['header:x-user-id', 'ip'] },
+          rules: [{ when: { header: 'x-beta', equals: '1' }, to: 'canary' }],
+        },
+      },
+    },
+  };
+}
+
+/** A real graylane proxy process (dist/main.js) on NATS, with the rollout written to the KV bucket. */
+async function startGraylane(port: number, stable: string, canary: string, engine: string): Promise<number> {
+  const nats = await startNats();
+  stoppers.push(() => nats.stop());
+  const nc = await connectNats(nats.url, createLogger('bench', 'warn'), { name: 'bench', waitForServer: false });
+  const kv = await openConfigBucket(nc);
+  await kv.put(ROUTING_TABLE_KEY, JSON.stringify(table(stable, canary)));
+  await nc.close();
+  const adminPort = await freePort();
+  const child = spawnPinned([join(REPO_ROOT, 'services/proxy/dist/main.js')], {
+    GRAYLANE_NATS_URL: nats.url,
+    PORT: String(port),
+    ADMIN_PORT: String(adminPort),
+    LOG_LEVEL: 'warn',
+    GRAYLANE_FORWARDING_ENGINE: engine,
+    // No Redis in this benchmark: sessions are not part of the rollout, and the proxy serves without it.
+    GRAYLANE_REDIS_URL: 'redis://127.0.0.1:1',
+  });
+  await waitForHttp(`http://127.0.0.1:${adminPort}/readyz`, 20_000);
+  return child.pid ?? 0;
+}
+
+/** A measured subject: its port, and the pid whose CPU time is its cost (undefined: not counted). */
+type Subject = [name: string, port: number, pid: number | undefined];
+
+/** wrk's figures plus the CPU the proxy spent per request, which other load on the machine hardly changes. */
+interface Measured extends WrkResult {
+  cpuUsPerRequest: number;
+}
+
+async function measured(subject: Subject, run: (port: number) => Promise<WrkResult>): Promise<Measured> {
+  const [, port, pid] = subject;
+  const cpuBefore = pid === undefined ? 0 : cpuMsOf(pid);
+  const result = await run(port);
+  const cpuMs = pid === undefined ? NaN : cpuMsOf(pid) - cpuBefore;
+  const requests = result.rps * SECONDS;
+  return { ...result, cpuUsPerRequest: (cpuMs * 1000) / requests };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** Runs `run` for every subject, ROUNDS times in rotating order, and keeps the median of each figure. */
+async function inRounds(subjects: Subject[], run: (port: number) => Promise<WrkResult>): Promise<Map<string, Measured>> {
+  const all = new Map<string, Measured[]>(subjects.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < subjects.length; i++) {
+      const subject = subjects[(i + round) % subjects.length] as Subject;
+      all.get(subject[0])?.push(await measured(subject, run));
+    }
+  }
+  return new Map(
+    [...all].map(([name, results]) => [
+      name,
+      {
+        rps: median(results.map((r) => r.rps)),
+        p50Ms: median(results.map((r) => r.p50Ms)),
+        p99Ms: median(results.map((r) => r.p99Ms)),
+        errors: results.reduce((sum, r) => sum + r.errors, 0),
+        cpuUsPerRequest: median(results.map((r) => r.cpuUsPerRequest)),
+      },
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, graylaneNodePort] = (await Promise.all(
+    Array.from({ length: 7 }, () => freePort()),
+  )) as [number, number, number, number, number, number, number];
+  const backend: RunningNginx = await startNginx(join(dir, 'backend'), backendConfig(join(dir, 'backend'), [backendPort, canaryPort]), backendPort, LOAD_CPU);
+  stoppers.push(() => backend.stop());
+  const nginx = await startNginx(join(dir, 'proxy'), proxyConfig(join(dir, 'proxy'), nginxPort, backendPort), nginxPort, PROXY_CPU);
+  stoppers.push(() => nginx.stop());
+  const httpProxyPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'http-proxy', String(httpProxyPort), `http://127.0.0.1:${backendPort}`]).pid;
+  const undiciPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'undici', String(undiciPort), `http://127.0.0.1:${backendPort}`]).pid;
+  await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000)]);
+  const graylanePid = await startGraylane(graylanePort, `http://127.0.0.1:${backendPort}`, `http://127.0.0.1:${canaryPort}`, 'undici');
+  const graylaneNodePid = await startGraylane(graylaneNodePort, `http://127.0.0.1:${backendPort}`, `http://127.0.0.1:${canaryPort}`, 'node');
+
+  // Every subject gets the same request: a sticky user id, so graylane hashes; no rule matches.
+  const headers = ['x-user-id: user-42'];
+  const subjects: Subject[] = [
+    ['direct (no proxy)', backendPort, undefined],
+    ['nginx proxy_pass', nginxPort, nginx.pid],
+    ['http-proxy', httpProxyPort, httpProxyPid],
+    ['undici (bare)', undiciPort, undiciPid],
+    ['graylane', graylanePort, graylanePid],
+    ['graylane (node:http engine)', graylaneNodePort, graylaneNodePid],
+  ];
+  const url = (port: number): string => `http://127.0.0.1:${port}/checkout/cart`;
+  for (const [, port] of subjects) await runWrk(url(port), { connections: CONNECTIONS, seconds: 1, cpus: LOAD_CPU, headers }); // warm-up: JIT, pools
+  const peak = await inRounds(subjects, (port) => runWrk(url(port), { connections: CONNECTIONS, seconds: SECONDS, cpus: LOAD_CPU, headers }));
+  const rows: BenchRow[] = subjects.map(([name]) => {
+    const r = peak.get(name) as Measured;
+    // What one core would serve if nothing else ran on it: 1 s of CPU divided by the CPU per request.
+    const perCore = 1e6 / r.cpuUsPerRequest;
+    return { name, values: { 'req/s': r.rps, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms, 'CPU µs/req': r.cpuUsPerRequest, 'req/s per core': perCore, errors: r.errors } };
+  });
+  printTable(`Peak, median of ${ROUNDS} rounds: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, proxies pinned to CPU ${PROXY_CPU ?? '-'}, backend+wrk on CPU ${LOAD_CPU ?? '-'}`, rows, {
+    baseline: 'nginx proxy_pass',
+    columns: ['req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'req/s per core', 'errors'],
+  });
+
+  // Latency below saturation: every subject at half of graylane's peak rate, paced per connection.
+  const graylanePeak = (peak.get('graylane') as Measured).rps;
+  const rate = graylanePeak / 2;
+  const delayMs = 10;
+  const connections = Math.max(1, Math.round((rate * delayMs) / 1000));
+  const script = pacingScript(dir, delayMs);
+  const pacedResults = await inRounds(subjects, (port) => runWrk(url(port), { connections, seconds: SECONDS, cpus: LOAD_CPU, script, headers }));
+  const paced: BenchRow[] = subjects.map(([name]) => {
+    const r = pacedResults.get(name) as Measured;
+    return { name, values: { 'req/s': r.rps, 'p50 ms': r.p50Ms, 'p99 ms': r.p99Ms } };
+  });
+  printTable(`Constant rate ≈ ${rate.toFixed(0)} req/s (half of graylane's peak; ${connections} connections, each pausing ${delayMs} ms after a response)`, paced, {
+    baseline: 'nginx proxy_pass',
+    columns: ['req/s', 'p50 ms', 'p99 ms'],
+    digits: 3,
+  });
+  const nginxP99 = paced.find((row) => row.name === 'nginx proxy_pass')?.values['p99 ms'] ?? NaN;
+  const graylaneP99 = paced.find((row) => row.name === 'graylane')?.values['p99 ms'] ?? NaN;
+  const nginxRps = peak.get('nginx proxy_pass')?.rps ?? NaN;
+  const httpProxyRps = peak.get('http-proxy')?.rps ?? NaN;
+  const cpu = (name: string): number => peak.get(name)?.cpuUsPerRequest ?? NaN;
+  console.log(
+    `\nGoals, measured: graylane/nginx req/s ${(graylanePeak / nginxRps).toFixed(2)} (goal ≥ 0.50); graylane/http-proxy ${(graylanePeak / httpProxyRps).toFixed(2)} (goal > 1); ` +
+      `p99 at half peak: graylane − nginx = ${(graylaneP99 - nginxP99).toFixed(3)} ms (goal ≤ 1 ms).`,
+  );
+  console.log(
+    `Goals, per core from CPU per request: graylane/nginx ${(cpu('nginx proxy_pass') / cpu('graylane')).toFixed(2)}; graylane/http-proxy ${(cpu('http-proxy') / cpu('graylane')).toFixed(2)}.`,
+  );
+  console.log('The machine is shared: absolute figures are noisy, compare the ratios of one run; CPU per request is the steadiest figure.');
+}
+
+try {
+  await main();
+} finally {
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  await sleep(100);
+  rmSync(dir, { recursive: true, force: true });
+}

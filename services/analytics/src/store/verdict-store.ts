@@ -1,0 +1,72 @@
+import { parseWith, VerdictV1, type ReportV1 } from '@graylane/contracts';
+import { sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
+import { storeError, type ReportSource } from './metrics-store.js';
+
+/** Where verdicts are kept and read back; the guardrail loop and the HTTP routes use this. */
+export interface VerdictSource {
+  /** Verdicts of `rollout` evaluated in the last `sinceSeconds`, newest first, at most `limit`. */
+  verdicts(rollout: string, sinceSeconds: number, limit?: number): Promise<VerdictV1[]>;
+}
+
+/** Verdicts read back when a caller names no limit: a day of 10 s windows. */
+export const DEFAULT_VERDICT_LIMIT = 1_000;
+
+/** The `verdicts` table: every guardrail verdict, one row per rollout and window. */
+export class VerdictStore implements VerdictSource {
+  readonly #client: ClickHouseClient;
+  readonly #database: string;
+  readonly #now: () => Date;
+
+  constructor(client: ClickHouseClient, database: string, now: () => Date = () => new Date()) {
+    this.#client = client;
+    this.#database = database;
+    this.#now = now;
+  }
+
+  /** Stores one verdict. A second write of the same rollout and window replaces the first. */
+  async insert(verdict: VerdictV1): Promise<void> {
+    await this.#client.insert({
+      table: `${this.#database}.verdicts`,
+      format: 'JSONEachRow',
+      values: [
+        {
+          rollout: verdict.rollout,
+          window_end_ms: verdict.window.endMs,
+          window_start_ms: verdict.window.startMs,
+          config_version: verdict.configVersion,
+          evaluated_at: Math.floor(Date.parse(verdict.evaluatedAt) / 1000),
+          outcome: verdict.outcome,
+          action: verdict.action,
+          body: JSON.stringify(verdict),
+        },
+      ],
+    });
+  }
+
+  async verdicts(rollout: string, sinceSeconds: number, limit = DEFAULT_VERDICT_LIMIT): Promise<VerdictV1[]> {
+    const fromMs = this.#now().getTime() - sinceSeconds * 1000;
+    try {
+      const result = await this.#client.query({
+        query: `SELECT body FROM ${this.#database}.verdicts FINAL
+WHERE rollout = ${sqlString(rollout)} AND window_end_ms >= ${sqlInteger(Math.max(0, Math.floor(fromMs)))}
+ORDER BY window_end_ms DESC
+LIMIT ${sqlInteger(limit)}`,
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ body: string }>();
+      return rows.map((row) => parseWith(VerdictV1, JSON.parse(row.body), 'stored verdict'));
+    } catch (error) {
+      throw storeError(error, `the verdict query for "${rollout}"`);
+    }
+  }
+}
+
+/** Reports that also carry the window's verdicts, so one call shows numbers and judgements. */
+export function withVerdicts(reports: ReportSource, verdicts: VerdictSource): ReportSource {
+  return {
+    async report(name: string, sinceSeconds: number): Promise<ReportV1> {
+      const [report, list] = await Promise.all([reports.report(name, sinceSeconds), verdicts.verdicts(name, sinceSeconds)]);
+      return { ...report, verdicts: list };
+    },
+  };
+}

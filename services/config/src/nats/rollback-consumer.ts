@@ -1,0 +1,81 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { EVENTS_STREAM, parseWith, ROLLBACK_CONSUMER, ROLLBACK_SUBJECT, RollbackEventV1 } from '@graylane/contracts';
+import { asGraylaneError, decodeJson, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
+import type { CommandService } from '../commands/command-service.js';
+import { planRollbackEvent, type RollbackSkip } from '../rollback/plan-rollback.js';
+
+const NANOS_PER_MS = 1_000_000;
+/** A rollback is one small write; if it is not acked by then, another replica may take it. */
+const ACK_WAIT_MS = 10_000;
+
+/**
+ * Applies rollback events from analytics with the durable consumer shared by config replicas.
+ * An event is acked after its version is written (or found already applied), so a crash before
+ * the ack redelivers it and the remembered event id makes the second delivery a no-op. Returns
+ * a stopper.
+ */
+export async function consumeRollbacks(nc: NatsConnection, service: CommandService, logger: Logger): Promise<() => Promise<void>> {
+  await ensureEventsStream(nc);
+  await ensureRollbackConsumer(nc);
+  const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, ROLLBACK_CONSUMER);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
+  const done = (async () => {
+    for await (const msg of messages) {
+      let event: RollbackEventV1;
+      try {
+        event = parseWith(RollbackEventV1, decodeJson(msg.data), 'rollback event');
+      } catch (error) {
+        logger.error({ err: error, seq: msg.seq }, 'dropped a malformed rollback event');
+        msg.term();
+        continue;
+      }
+      try {
+        let skipped: RollbackSkip | undefined;
+        const reply = await service.writeWith((current, now) => {
+          const plan = planRollbackEvent(event, current, now);
+          if (typeof plan === 'string') {
+            skipped = plan;
+            return undefined;
+          }
+          return plan;
+        });
+        if (reply !== undefined) logger.warn({ eventId: event.eventId, rollout: event.rollout, version: reply.version }, 'rolled back');
+        else logger.info({ eventId: event.eventId, rollout: event.rollout, skipped }, 'rollback event changed nothing');
+        msg.ack();
+      } catch (error) {
+        const failure = asGraylaneError(error);
+        logger.error({ err: error, eventId: event.eventId }, 'could not apply a rollback event');
+        if (failure.retryable) msg.nak(1000);
+        else msg.term();
+      }
+    }
+  })();
+  return async () => {
+    await messages.close();
+    await done;
+  };
+}
+
+async function ensureRollbackConsumer(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.consumers.info(EVENTS_STREAM, ROLLBACK_CONSUMER);
+    return;
+  } catch {
+    // not found: create below
+  }
+  try {
+    await jsm.consumers.add(EVENTS_STREAM, {
+      durable_name: ROLLBACK_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: ROLLBACK_SUBJECT,
+    });
+  } catch (error) {
+    // Another replica may have created it between our info and add.
+    await jsm.consumers.info(EVENTS_STREAM, ROLLBACK_CONSUMER).catch(() => {
+      throw error;
+    });
+  }
+}

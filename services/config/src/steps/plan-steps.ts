@@ -1,0 +1,81 @@
+import { parseDuration, type RolloutBodyV1, type RolloutRecordV1, type RoutingTableV1 } from '@graylane/contracts';
+import { promoted } from '../commands/plan-lifecycle.js';
+import type { GateDecision } from './analysis-gate.js';
+
+/** Who the step driver writes as, in history and audit events. */
+export const STEP_DRIVER_ACTOR = 'graylane-step-driver';
+
+type Step = NonNullable<RolloutRecordV1['step']>;
+
+/** The first step of a spec with steps: its weight and the step marker starting now. */
+export function firstStep(spec: RolloutBodyV1, now: Date): { step: Step; weight: number } | undefined {
+  const first = spec.steps?.[0];
+  if (first === undefined) return undefined;
+  return { step: { index: 0, startedAt: now.toISOString() }, weight: first.weight };
+}
+
+/** True when two specs roll out the same canary with the same steps, so progress carries over. */
+export function sameRelease(a: RolloutBodyV1, b: RolloutBodyV1): boolean {
+  return JSON.stringify(a.canary) === JSON.stringify(b.canary) && JSON.stringify(a.steps ?? []) === JSON.stringify(b.steps ?? []);
+}
+
+/** The current step's pause starts again from `now` (after a resume). */
+export function restartedStep(record: RolloutRecordV1, now: Date): { step?: Step } {
+  return record.step === undefined ? {} : { step: { ...record.step, startedAt: now.toISOString() } };
+}
+
+/** The record moved to step `index`: that step's weight, its pause starting now. */
+function atStep(record: RolloutRecordV1, index: number, now: Date): RolloutRecordV1 {
+  const weight = record.spec.steps?.[index]?.weight ?? record.spec.traffic.weight;
+  return { ...record, spec: { ...record.spec, traffic: { ...record.spec.traffic, weight } }, step: { index, startedAt: now.toISOString() } };
+}
+
+/**
+ * Passes a manual gate (a step without a pause): the next step, or promotion after the last.
+ * Undefined when the rollout is not waiting at one.
+ */
+export function advanceManualGate(record: RolloutRecordV1, now: Date): RolloutRecordV1 | undefined {
+  const steps = record.spec.steps ?? [];
+  if (record.step === undefined) return undefined;
+  const current = steps[record.step.index];
+  if (current === undefined || current.pause !== undefined) return undefined;
+  return record.step.index + 1 < steps.length ? atStep(record, record.step.index + 1, now) : undefined;
+}
+
+/** The progressing rollouts whose current step has a pause that has run out. */
+export function dueSteps(table: RoutingTableV1, now: Date): RolloutRecordV1[] {
+  return Object.values(table.rollouts).filter((record) => {
+    if (record.state !== 'progressing' || record.step === undefined) return false;
+    const pause = record.spec.steps?.[record.step.index]?.pause;
+    return pause !== undefined && now.getTime() - Date.parse(record.step.startedAt) >= parseDuration(pause);
+  });
+}
+
+/**
+ * The rollouts whose current step's pause has run out and whose `gate` passes, moved on: to the next step, or promoted
+ * after the last one. Only `progressing` rollouts move, so a rollback (which sets `rolled_back`)
+ * stops the steps; `gate` is the analysis check (see analysis-gate.ts). A step without a pause
+ * is a manual gate that waits for `resume` (or `promote` after the last step).
+ */
+export function advanceSteps(
+  table: RoutingTableV1,
+  now: Date,
+  gate: (record: RolloutRecordV1) => GateDecision = () => ({ pass: true, why: 'no rollback happened' }),
+): RolloutRecordV1[] {
+  const moved: RolloutRecordV1[] = [];
+  for (const record of dueSteps(table, now)) {
+    const steps = record.spec.steps ?? [];
+    const step = record.step ?? { index: 0, startedAt: '' };
+    const decision = gate(record);
+    if (!decision.pass) continue;
+    const index = step.index + 1;
+    const reason = `step ${step.index + 1}/${steps.length} held ${steps[step.index]?.pause ?? ''}; ${decision.why}`.slice(0, 1024);
+    const meta = { actor: STEP_DRIVER_ACTOR, reason };
+    moved.push(
+      index < steps.length
+        ? { ...atStep(record, index, now), updatedAt: now.toISOString(), updatedBy: STEP_DRIVER_ACTOR, command: 'step', reason }
+        : promoted(record, now, meta, 'step'),
+    );
+  }
+  return moved;
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Balancer } from './balancer.js';
+
+/** How a forwarded request ended: the upstream's status, or why there was none. */
+export type ForwardOutcome = { status: number } | { failure: 'connect' | 'timeout' | 'client-aborted' };
+
+/** Where one request goes and what to do when it is over. */
+export interface ForwardTarget {
+  /** The chosen pool's endpoints. */
+  balancer: Balancer;
+  /** Pool name, named in the error body of a 502/504 and in metrics. */
+  pool: string;
+  /** Headers added to the response (x-graylane-*), or undefined. */
+  responseHeaders: OutgoingHttpHeaders | undefined;
+  onDone: (outcome: ForwardOutcome) => void;
+}
+
+/**
+ * The forwarding engine, kept behind this interface so engines can be measured against each
+ * other (docs/decisions/0001-forwarding-engine.md). An engine streams both bodies, never buffers,
+ * removes hop-by-hop headers both ways, sets X-Forwarded-* and Via, answers 502/504 naming the
+ * pool, and frees the upstream connection when the client goes away.
+ */
+export interface Forwarder {
+  forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): void;
+  /** Tunnels an HTTP/1.1 Upgrade (WebSocket) to the upstream. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ForwardTarget): void;
+  /** Closes pooled upstream connections the engine owns (shutdown). */
+  close(): Promise<void>;
+}
+
+/** The engines to choose from with GRAYLANE_FORWARDING_ENGINE. */
+export type ForwardingEngine = 'node' | 'undici';

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RoutingTableV1 } from '@graylane/contracts';
+import { TableHolder } from './table-holder.js';
+
+function table(weight: number, activateAt?: Date): RoutingTableV1 {
+  return {
+    schema: 'graylane.routing-table/v1',
+    rollouts: {
+      checkout: {
+        name: 'checkout',
+        state: 'progressing',
+        updatedAt: '2026-11-26T12:00:00.000Z',
+        updatedBy: 'test',
+        spec: {
+          match: { pathPrefix: '/checkout' },
+          stable: { name: 'v1', upstreams: ['http://127.0.0.1:1'] },
+          canary: { name: 'v2', upstreams: ['http://127.0.0.1:2'] },
+          traffic: { weight },
+        },
+      },
+    },
+    ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }),
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('TableHolder', () => {
+  it('never goes backwards and tells listeners about each swap', () => {
+    const holder = new TableHolder();
+    const applied: number[] = [];
+    holder.onApplied((version) => applied.push(version));
+    expect(holder.apply(table(10), 5)).toBeUndefined();
+    expect(holder.apply(table(20), 4)).toBe('stale');
+    expect(holder.apply(table(20), 5)).toBe('stale');
+    expect(holder.apply(table(30), 9)).toBeUndefined();
+    expect(holder.current.version).toBe(9);
+    expect(applied).toEqual([5, 9]);
+  });
+
+  it('keeps serving the old version until activateAt, then swaps; a newer version replaces a waiting one', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T12:00:00Z') });
+    const holder = new TableHolder();
+    holder.apply(table(10), 1);
+    expect(holder.apply(table(20, new Date('2026-11-26T12:00:02Z')), 2)).toBe('scheduled');
+    vi.advanceTimersByTime(1999);
+    expect(holder.current.version).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(holder.current.version).toBe(2);
+
+    expect(holder.apply(table(30, new Date('2026-11-26T12:00:10Z')), 3)).toBe('scheduled');
+    expect(holder.apply(table(40), 3)).toBe('stale');
+    expect(holder.apply(table(50), 4)).toBeUndefined();
+    vi.advanceTimersByTime(60_000);
+    expect(holder.current.version).toBe(4);
+    expect(holder.scheduledVersion).toBeUndefined();
+  });
+
+  it('applies the very first version at once even with a future activateAt, so a new proxy can serve', () => {
+    const holder = new TableHolder();
+    expect(holder.apply(table(10, new Date(Date.now() + 60_000)), 7)).toBeUndefined();
+    expect(holder.hasConfig).toBe(true);
+  });
+});

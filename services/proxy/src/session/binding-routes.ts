@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { GraylaneError } from '@graylane/contracts';
+import type { CompiledRollout } from '@graylane/routing';
+import { httpStatusOf } from '@graylane/runtime';
+import type { TableHolder } from '../routing/table-holder.js';
+import type { BindingStore } from './binding-store.js';
+
+export interface BindingRoutesDeps {
+  holder: TableHolder;
+  bindings: BindingStore;
+  /** per-reason decision counters, served beside the store's counters */
+  decisions: () => Readonly<Record<string, number>>;
+}
+
+interface SessionParams {
+  rollout: string;
+  session: string;
+}
+
+/**
+ * The admin API over session bindings, on the admin port:
+ * - `GET /_graylane/sessions`: counters (cache hits, Redis lookups, deadline misses, errors, decisions by reason)
+ * - `GET /_graylane/sessions/:rollout/:session`: the binding in Redis
+ * - `PUT /_graylane/sessions/:rollout/:session` with `{"side":"stable"|"canary"}`: move a session
+ * - `DELETE /_graylane/sessions/:rollout/:session`: clear one binding; `DELETE /_graylane/sessions/:rollout`: all of a rollout
+ *
+ * Redis changes at once; this proxy's cache too; other proxies see it within their cache TTL.
+ */
+export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoutesDeps): void {
+  const rolloutOf = (name: string): CompiledRollout => {
+    const rollout = deps.holder.current.rollouts.find((candidate) => candidate.name === name);
+    if (rollout === undefined) throw new GraylaneError('GRAYLANE_NOT_FOUND', `rollout "${name}" is not in config version ${deps.holder.current.version}`);
+    if (rollout.session === undefined) {
+      throw new GraylaneError('GRAYLANE_VALIDATION', `rollout "${name}" has no spec.session, so it binds no sessions`, { field: '/spec/session' });
+    }
+    return rollout;
+  };
+  const fail = (reply: FastifyReply, error: unknown): FastifyReply => {
+    const known =
+      error instanceof GraylaneError
+        ? error
+        : new GraylaneError('GRAYLANE_UNAVAILABLE', `Redis: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    return reply.code(httpStatusOf(known.code)).send(known.toBody());
+  };
+
+  admin.get('/_graylane/sessions', () => ({ ...deps.bindings.stats, cached: deps.bindings.cached, decisions: deps.decisions() }));
+
+  admin.get<{ Params: SessionParams }>('/_graylane/sessions/:rollout/:session', async (request, reply) => {
+    try {
+      rolloutOf(request.params.rollout);
+      const binding = await deps.bindings.read(request.params.rollout, request.params.session);
+      return { rollout: request.params.rollout, session: request.params.session, binding: binding ?? null };
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  admin.put<{ Params: SessionParams; Body: { side?: unknown } }>('/_graylane/sessions/:rollout/:session', async (request, reply) => {
+    try {
+      const rollout = rolloutOf(request.params.rollout);
+      const side = request.body?.side;
+      if (side !== 'stable' && side !== 'canary') {
+        throw new GraylaneError('GRAYLANE_VALIDATION', `side ${JSON.stringify(side) ?? 'undefined'}: expected "stable" or "canary"`, { field: '/side' });
+      }
+      const binding = rollout.bindingValue(side);
+      await deps.bindings.move(rollout.name, request.params.session, binding, rollout.session?.ttlMs ?? 0);
+      return { rollout: rollout.name, session: request.params.session, binding };
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  admin.delete<{ Params: SessionParams }>('/_graylane/sessions/:rollout/:session', async (request, reply) => {
+    try {
+      rolloutOf(request.params.rollout);
+      const existed = await deps.bindings.clear(request.params.rollout, request.params.session);
+      return { rollout: request.params.rollout, session: request.params.session, cleared: existed ? 1 : 0 };
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+
+  admin.delete<{ Params: { rollout: string } }>('/_graylane/sessions/:rollout', async (request, reply) => {
+    try {
+      rolloutOf(request.params.rollout);
+      return { rollout: request.params.rollout, cleared: await deps.bindings.clearRollout(request.params.rollout) };
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+}

@@ -1,0 +1,212 @@
+import type { Redis } from 'ioredis';
+import { BoundedCache, type ListedUser } from '@graylane/routing';
+
+/** Longest session id or user key looked up; longer ones are junk and are not stored (counted). */
+export const MAX_ID_LENGTH = 256;
+
+/** Cached answer "Redis holds nothing here", so the next request does not ask again. */
+export const NONE = '';
+
+/** What the store counted since start; served on the admin port's /metrics. */
+export interface BindingStats {
+  /** lookups answered by the local cache */
+  cacheHits: number;
+  /** lookups that had to go to Redis */
+  redisLookups: number;
+  /** Redis lookups that did not answer within the deadline: decided without the binding */
+  deadlineMisses: number;
+  /** Redis lookups or writes that failed (Redis down, refused): decided without the binding */
+  redisErrors: number;
+  /** bindings written */
+  writes: number;
+  /** session ids or user keys longer than {@link MAX_ID_LENGTH}, ignored */
+  oversizedIds: number;
+}
+
+/** The answers of one Redis round trip for one request. */
+export interface LookupKeys {
+  rollout: string;
+  /** the session id, when the rollout binds sessions and the request names one */
+  sessionId: string | undefined;
+  sessionTtlMs: number;
+  /** the sticky key and the Redis sets to test it against */
+  userKey: string | undefined;
+  allowSet: string | undefined;
+  denySet: string | undefined;
+}
+
+/** The Redis key of one binding. Rollout names are DNS labels, so they cannot smuggle a `:`. */
+export function bindingKey(rollout: string, sessionId: string): string {
+  return `graylane:session:${rollout}:${sessionId}`;
+}
+
+/**
+ * Session bindings and user-set membership: Redis as the shared truth, a bounded local cache in
+ * front of it. The request path only ever reads the cache synchronously; a miss costs one Redis
+ * round trip raced against a deadline of a few milliseconds. Whatever Redis does (slow, down,
+ * refusing), a lookup resolves, never rejects, and the miss is counted; a late answer still fills
+ * the cache for the next request. Writes are fire-and-forget.
+ */
+export class BindingStore {
+  /**
+   * One pair of caches per rollout, keyed by the raw session id or user key: building a combined
+   * key string per request cost more than the rest of the decision (measured in bench/routing.ts).
+   * Each cache holds at most `cacheEntries`, so memory is bounded by the limits times the number
+   * of rollouts, never by the number of users.
+   */
+  private readonly caches = new Map<string, { sessions: BoundedCache<string>; users: BoundedCache<string> }>();
+  readonly stats: BindingStats = { cacheHits: 0, redisLookups: 0, deadlineMisses: 0, redisErrors: 0, writes: 0, oversizedIds: 0 };
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { deadlineMs: number; cacheEntries: number; cacheTtlMs: number; now?: () => number },
+  ) {
+  }
+
+  /** Entries in the local caches (each bounded by `cacheEntries`). */
+  get cached(): number {
+    let entries = 0;
+    for (const { sessions, users } of this.caches.values()) entries += sessions.size + users.size;
+    return entries;
+  }
+
+  /** The id as given, or undefined (counted) when it is too long to be a real one. */
+  usableId(id: string | undefined): string | undefined {
+    if (id === undefined || id.length === 0) return undefined;
+    if (id.length > MAX_ID_LENGTH) {
+      this.stats.oversizedIds++;
+      return undefined;
+    }
+    return id;
+  }
+
+  /** The cached binding: a value, {@link NONE} when Redis has none, undefined when not cached. */
+  cachedBinding(rollout: string, sessionId: string): string | undefined {
+    const value = this.cachesOf(rollout).sessions.get(sessionId, this.now());
+    if (value !== undefined) this.stats.cacheHits++;
+    return value;
+  }
+
+  /** The cached membership: 'allow', 'deny', {@link NONE}, or undefined when not cached. */
+  cachedListing(rollout: string, userKey: string): string | undefined {
+    const value = this.cachesOf(rollout).users.get(userKey, this.now());
+    if (value !== undefined) this.stats.cacheHits++;
+    return value;
+  }
+
+  /**
+   * Asks Redis, in one round trip, for the binding (refreshing its TTL, so an active session
+   * stays bound) and the user's set membership, and caches the answers. Resolves by the deadline
+   * at the latest; never rejects.
+   */
+  async lookUp(keys: LookupKeys): Promise<void> {
+    this.stats.redisLookups++;
+    const pipeline = this.redis.pipeline();
+    const sessionKey = keys.sessionId === undefined ? undefined : bindingKey(keys.rollout, keys.sessionId);
+    if (sessionKey !== undefined) pipeline.get(sessionKey).pexpire(sessionKey, keys.sessionTtlMs);
+    const userKey = keys.userKey;
+    if (userKey !== undefined) {
+      pipeline.sismember(keys.denySet ?? 'graylane:none', userKey).sismember(keys.allowSet ?? 'graylane:none', userKey);
+    }
+    const work = pipeline.exec().then(
+      (results) => {
+        this.store(keys, results ?? []);
+      },
+      () => {
+        this.stats.redisErrors++;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.options.deadlineMs);
+    });
+    const outcome = await Promise.race([work, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') this.stats.deadlineMisses++;
+  }
+
+  /**
+   * Binds a session to `value` in Redis for `ttlMs`, without waiting. With `overwrite` false the
+   * write only happens when no binding exists (SET NX): after a missed deadline this proxy does not
+   * know the binding, and must not replace it.
+   */
+  bind(rollout: string, sessionId: string, value: string, ttlMs: number, overwrite: boolean): void {
+    this.stats.writes++;
+    if (overwrite) this.cachesOf(rollout).sessions.set(sessionId, value, this.now(), ttlMs);
+    const key = bindingKey(rollout, sessionId);
+    const written = overwrite ? this.redis.set(key, value, 'PX', ttlMs) : this.redis.set(key, value, 'PX', ttlMs, 'NX');
+    written.catch(() => {
+      this.stats.redisErrors++;
+    });
+  }
+
+  /** The binding in Redis (for the admin API), or undefined. */
+  async read(rollout: string, sessionId: string): Promise<string | undefined> {
+    return (await this.redis.get(bindingKey(rollout, sessionId))) ?? undefined;
+  }
+
+  /** Moves a session to `value` now (admin API): Redis and this proxy's cache. */
+  async move(rollout: string, sessionId: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(bindingKey(rollout, sessionId), value, 'PX', ttlMs);
+    this.cachesOf(rollout).sessions.set(sessionId, value, this.now(), ttlMs);
+  }
+
+  /** Removes one binding (admin API); returns whether one existed. */
+  async clear(rollout: string, sessionId: string): Promise<boolean> {
+    this.cachesOf(rollout).sessions.delete(sessionId);
+    return (await this.redis.del(bindingKey(rollout, sessionId))) > 0;
+  }
+
+  /** Removes every binding of a rollout (admin API); returns how many. */
+  async clearRollout(rollout: string): Promise<number> {
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${bindingKey(rollout, '')}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+    this.cachesOf(rollout).sessions.clear();
+    return removed;
+  }
+
+  private store(keys: LookupKeys, results: [Error | null, unknown][]): void {
+    const now = this.now();
+    let index = 0;
+    if (keys.sessionId !== undefined) {
+      const [error, value] = results[index] ?? [null, null];
+      index += 2;
+      if (error === null) {
+        this.cachesOf(keys.rollout).sessions.set(keys.sessionId, typeof value === 'string' ? value : NONE, now, keys.sessionTtlMs);
+      } else {
+        this.stats.redisErrors++;
+      }
+    }
+    if (keys.userKey !== undefined) {
+      const [denyError, denied] = results[index] ?? [null, 0];
+      const [allowError, allowed] = results[index + 1] ?? [null, 0];
+      if (denyError === null && allowError === null) {
+        const listing: ListedUser | typeof NONE = denied === 1 ? 'deny' : allowed === 1 ? 'allow' : NONE;
+        this.cachesOf(keys.rollout).users.set(keys.userKey, listing, now);
+      } else {
+        this.stats.redisErrors++;
+      }
+    }
+  }
+
+  private cachesOf(rollout: string): { sessions: BoundedCache<string>; users: BoundedCache<string> } {
+    let caches = this.caches.get(rollout);
+    if (caches === undefined) {
+      caches = {
+        sessions: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs),
+        users: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs),
+      };
+      this.caches.set(rollout, caches);
+    }
+    return caches;
+  }
+
+  private now(): number {
+    return this.options.now === undefined ? Date.now() : this.options.now();
+  }
+}

@@ -1,0 +1,142 @@
+// Guardrails end to end: a canary made 3x slower at P99 under ~250 req/s is rolled back at every
+// proxy by itself; one 10 % slower, and one with too little traffic, are not.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VerdictV1 } from '@graylane/contracts';
+import { get } from './support/http.js';
+import { eventually, runGraylane } from './support/processes.js';
+import {
+  applyRollout,
+  paceLoad,
+  proxiesAt,
+  startAnalyticsStack,
+  startBackend,
+  type AnalyticsStack,
+  type BackendProcess,
+} from './support/analytics-stack.js';
+
+const ROLLOUTS = ['slow', 'slight', 'quiet'] as const;
+// Requests per second per rollout, across both proxies; half reach the canary.
+const RATES: Record<(typeof ROLLOUTS)[number], number> = { slow: 130, slight: 110, quiet: 12 };
+const ANALYSIS = { interval: '5s', minRequests: 200, maxP99Ratio: 1.5, minP99IncreaseMs: 5, consecutiveFailures: 1 };
+const BASE = { latencyMs: 20, tailRate: 0.02, tailMs: 20 };
+
+let stack: AnalyticsStack;
+let versionBefore = 0;
+const backends: BackendProcess[] = [];
+const canaries = new Map<string, BackendProcess>();
+
+beforeAll(async () => {
+  stack = await startAnalyticsStack({ proxies: 2, database: 'e2e_rollback', analyticsEnv: { GRAYLANE_ANALYTICS_GUARDRAIL_SETTLE_MS: '2000' } });
+  for (const name of ROLLOUTS) {
+    const [stable, canary] = await Promise.all([startBackend('v1', BASE), startBackend('v2', BASE)]);
+    canaries.set(name, canary);
+    backends.push(stable, canary);
+    versionBefore = await applyRollout(stack, name, {
+      match: { pathPrefix: `/${name}` },
+      stable: { name: 'v1', upstreams: [stable.url] },
+      canary: { name: 'v2', upstreams: [canary.url] },
+      responseHeaders: true,
+      traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+      analysis: ANALYSIS,
+    });
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([stack?.stop(), ...backends.map((backend) => backend.process.stop())]);
+});
+
+async function verdicts(name: string): Promise<VerdictV1[]> {
+  const seen = await get(`${stack.analyticsUrl}/api/v1/verdicts/${name}?since=10m`);
+  return (JSON.parse(seen.body) as { verdicts: VerdictV1[] }).verdicts;
+}
+
+async function rolloutState(name: string): Promise<{ version: number; state: string; weight: number; reason?: string }> {
+  const run = await runGraylane(['get', name, '--json'], stack.env);
+  const reply = JSON.parse(run.stdout) as { version: number; rollouts: { state: string; reason?: string; spec: { traffic: { weight: number } } }[] };
+  const [record] = reply.rollouts;
+  return { version: reply.version, state: record?.state ?? 'missing', weight: record?.spec.traffic.weight ?? -1, reason: record?.reason };
+}
+
+describe('automatic rollback', () => {
+  it('rolls back a canary 3x slower at P99 at every proxy, and leaves a 10 % slower and a quiet canary alone', async () => {
+    let changedAt = Number.POSITIVE_INFINITY;
+    const load = paceLoad(
+      stack.proxyUrls,
+      ROLLOUTS.map((name) => ({ path: `/${name}/item`, rate: RATES[name] })),
+      75_000,
+    );
+    try {
+      // A healthy baseline first: the slow rollout passes before anything changes.
+      await eventually('a passing verdict for "slow"', 30_000, async () =>
+        (await verdicts('slow')).some((v) => v.outcome === 'pass') ? true : undefined,
+      ).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${(await verdicts('slow')).map((v) => `${v.outcome}: ${v.reason}`).join('\n')}\n${stack.logs()}`);
+      });
+      expect(await verdicts('quiet')).not.toEqual([]);
+
+      changedAt = Date.now();
+      await Promise.all([
+        canaries.get('slow')!.settings({ latencyMs: 60, tailMs: 60 }),
+        canaries.get('slight')!.settings({ latencyMs: 22, tailMs: 22 }),
+        canaries.get('quiet')!.settings({ latencyMs: 60, tailMs: 60 }),
+      ]);
+
+      // The rollback is the only change after the applies: a proxy past that version applied it.
+      const before = versionBefore;
+      await eventually('a new config version at every proxy', 30_000, async () => {
+        const versions = await Promise.all(stack.proxyAdminUrls.map(async (admin) => (JSON.parse((await get(`${admin}/readyz`)).body) as { configVersion: number }).configVersion));
+        return versions.every((version) => version > before) ? true : undefined;
+      }).catch(async (error: unknown) => {
+        const seen = (await verdicts('slow')).map((v) => `${v.outcome}/${v.action}: ${v.reason}`);
+        throw new Error(`${String(error)}\nverdicts:\n${seen.join('\n')}\n${stack.logs()}`);
+      });
+      const appliedEverywhereMs = Date.now() - changedAt;
+      const rolledBack = await rolloutState('slow');
+      expect(rolledBack.state).toBe('rolled_back');
+      await proxiesAt(stack, rolledBack.version, 10_000);
+      console.log(`change to rollback applied at both proxies: ${(appliedEverywhereMs / 1000).toFixed(1)} s (interval 5 s, 1 failure to act, 2 s settle)`);
+      console.log(`rollback reason: ${rolledBack.reason ?? ''}`);
+      expect(rolledBack.weight).toBe(0);
+      expect(rolledBack.reason).toMatch(/p99/);
+      expect(appliedEverywhereMs).toBeLessThan(20_000);
+
+      // Every proxy now sends every user of "slow" to stable.
+      for (const proxy of stack.proxyUrls) {
+        for (let i = 0; i < 40; i += 1) {
+          const seen = await get(`${proxy}/slow/after`, { 'x-user-id': `user-${i}` });
+          expect(seen.headers['x-graylane-pool']).toBe('v1');
+        }
+      }
+      const slowVerdicts = await verdicts('slow');
+      for (const v of [...slowVerdicts].reverse()) {
+        console.log(
+          `slow window end ${((v.window.endMs - changedAt) / 1000).toFixed(1)} s, judged ${((Date.parse(v.evaluatedAt) - changedAt) / 1000).toFixed(1)} s: ${v.outcome}/${v.action} ${v.reason}`,
+        );
+      }
+      expect(slowVerdicts.filter((v) => v.action === 'rollback')).toHaveLength(1);
+      const acted = slowVerdicts.find((v) => v.action === 'rollback')!;
+      expect(acted.canary.p99Ms / acted.stable.p99Ms).toBeGreaterThan(1.5);
+
+      // Two more windows for the others to be judged under the changed latencies.
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+    } finally {
+      await load.stop();
+    }
+    for (const name of ['slight', 'quiet'] as const) {
+      const state = await rolloutState(name);
+      expect(state, `${name}: ${state.reason ?? ''}`).toMatchObject({ state: 'progressing', weight: 50 });
+    }
+    const slight = await verdicts('slight');
+    const quiet = await verdicts('quiet');
+    console.log(`slight: ${slight.map((v) => v.outcome).join(',')}; quiet: ${quiet.map((v) => v.outcome).join(',')}`);
+    // Judged after the change, with enough traffic, and found fine.
+    expect(slight.filter((v) => v.outcome === 'pass' && v.window.startMs >= changedAt).length).toBeGreaterThanOrEqual(1);
+    expect(slight.every((v) => v.action === 'none' && v.outcome !== 'fail')).toBe(true);
+    expect(quiet.filter((v) => v.window.startMs >= changedAt).length).toBeGreaterThanOrEqual(1);
+    expect(quiet.every((v) => v.outcome === 'inconclusive' && v.action === 'none')).toBe(true);
+    // The report carries the verdicts too, and the rollback is in the audit table.
+    const report = JSON.parse((await get(`${stack.analyticsUrl}/api/v1/reports/slow?since=10m`)).body) as { verdicts?: VerdictV1[] };
+    expect(report.verdicts?.some((v) => v.action === 'rollback')).toBe(true);
+  });
+});

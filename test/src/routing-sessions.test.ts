@@ -1,0 +1,215 @@
+// Session stickiness through the real proxy and Redis: a session keeps the pool it first got across
+// a weight change, bindings can be moved through the admin API, an abort moves canary sessions
+// back to stable, and a slow or dead Redis never stalls a request.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createDemoBackend } from '@graylane/demo';
+import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
+import { get, runConcurrently } from './support/http.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
+
+const SESSIONS = 200;
+
+let nats: RunningServer;
+let redis: RunningServer;
+const services: ServiceProcess[] = [];
+const backends: Server[] = [];
+let env: Record<string, string>;
+let proxyUrl: string;
+let adminUrl: string;
+let agent: Agent;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  backends.push(server);
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function logs(): string {
+  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+}
+
+/** Runs a CLI command and waits until the proxy serves the version it produced. */
+async function command(args: string[]): Promise<void> {
+  const run = await runGraylane([...args, '--json'], env);
+  expect(run.code, `${run.stderr}\n${logs()}`).toBe(0);
+  const version = (JSON.parse(run.stdout) as { version: number }).version;
+  await eventually(`proxy at version ${version}`, 15_000, async () => {
+    const ready = await get(`${adminUrl}/readyz`);
+    return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion >= version ? true : undefined;
+  });
+}
+
+interface Visit {
+  pool: string;
+  reason: string;
+}
+
+/** One request of session `sid`, with a user id never seen before, so only the binding can keep it on its pool. */
+let visitCount = 0;
+async function visit(sid: string): Promise<Visit> {
+  visitCount += 1;
+  const seen = await get(`${proxyUrl}/shop/cart`, { 'x-user-id': `anonymous-${visitCount}`, cookie: `theme=dark; SID=${sid}` }, agent);
+  expect(seen.status, seen.body).toBe(200);
+  const pool = String(seen.headers['x-graylane-pool']);
+  expect(JSON.parse(seen.body)).toMatchObject({ version: pool });
+  return { pool, reason: String(seen.headers['x-graylane-reason']) };
+}
+
+async function visitAll(prefix: string, count: number): Promise<Visit[]> {
+  const visits: Visit[] = new Array<Visit>(count);
+  await runConcurrently(count, 16, async (i) => {
+    visits[i] = await visit(`${prefix}-${i}`);
+  });
+  return visits;
+}
+
+function send(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(url, { method, headers: payload === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function sessionStats(): Promise<Partial<Record<string, number>>> {
+  return JSON.parse((await get(`${adminUrl}/_graylane/sessions`)).body) as Partial<Record<string, number>>;
+}
+
+beforeAll(async () => {
+  [nats, redis] = await Promise.all([startNats(), startRedis()]);
+  const v1 = await listen(createDemoBackend('v1', { latencyMs: 0, tailRate: 0 }).server);
+  const v2 = await listen(createDemoBackend('v2', { latencyMs: 0, tailRate: 0 }).server);
+  const [proxyPort, adminPort, configPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  env = { GRAYLANE_NATS_URL: nats.url };
+  proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  adminUrl = `http://127.0.0.1:${adminPort}`;
+  services.push(
+    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
+    startProcess('proxy', 'services/proxy/dist/main.js', {
+      ...env,
+      PORT: String(proxyPort),
+      ADMIN_PORT: String(adminPort),
+      GRAYLANE_REDIS_URL: redis.url,
+      // Generous for a loaded CI machine; the slow-Redis case below still shows the deadline at work.
+      GRAYLANE_SESSION_DEADLINE_MS: '150',
+    }),
+  );
+  await eventually('config ready', 30_000, async () => ((await get(`http://127.0.0.1:${configPort}/readyz`)).status === 200 ? true : undefined));
+  await eventually('proxy listening', 30_000, async () => ((await get(`${adminUrl}/healthz`)).status === 200 ? true : undefined));
+  const specFile = join(mkdtempSync(join(tmpdir(), 'graylane-sessions-')), 'shop.yaml');
+  writeFileSync(
+    specFile,
+    stringify({
+      apiVersion: 'graylane.dev/v1',
+      kind: 'Rollout',
+      metadata: { name: 'shop' },
+      spec: {
+        match: { pathPrefix: '/shop' },
+        stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
+        canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
+        responseHeaders: true,
+        traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+        session: { cookie: 'SID', ttl: '30m' },
+      },
+    }),
+  );
+  agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  await command(['apply', '-f', specFile]);
+}, 90_000);
+
+afterAll(async () => {
+  agent?.destroy();
+  await Promise.all(services.map((s) => s.stop()));
+  for (const server of backends) server.close();
+  await Promise.all([nats?.stop(), redis?.stop()]);
+});
+
+describe('session stickiness through the real proxy and Redis', () => {
+  let first: Visit[] = [];
+
+  it('binds each new session to the pool it first got, in Redis', async () => {
+    first = await visitAll('s', SESSIONS);
+    expect(new Set(first.map((v) => v.reason))).toEqual(new Set(['weight']));
+    const canary = first.filter((v) => v.pool === 'v2').length;
+    expect(canary).toBeGreaterThan(SESSIONS * 0.3);
+    expect(canary).toBeLessThan(SESSIONS * 0.7);
+    // The write is asynchronous: it lands just after the response.
+    const stored = await eventually('binding in Redis', 5_000, async () => {
+      const seen = JSON.parse((await get(`${adminUrl}/_graylane/sessions/shop/s-0`)).body) as { binding: string | null };
+      return seen.binding ?? undefined;
+    });
+    expect(stored).toBe(first[0]!.pool === 'v2' ? 'canary:v2' : 'stable:v1');
+    // Fresh user ids every visit: without the binding about half of these would change pool.
+    const again = await visitAll('s', SESSIONS);
+    again.forEach((v, i) => expect(v, `session s-${i}`).toEqual({ pool: first[i]!.pool, reason: 'session' }));
+  });
+
+  it('keeps every existing session where it is across a weight change, while new sessions follow the new weight', async () => {
+    await command(['weight', 'shop', '10']);
+    const after = await visitAll('s', SESSIONS);
+    after.forEach((v, i) => expect(v, `session s-${i}`).toEqual({ pool: first[i]!.pool, reason: 'session' }));
+    const fresh = await visitAll('new', SESSIONS);
+    const canary = fresh.filter((v) => v.pool === 'v2').length;
+    expect(canary).toBeLessThan(SESSIONS * 0.25);
+  });
+
+  it('moves and clears a binding through the admin API', async () => {
+    const index = first.findIndex((v) => v.pool === 'v1');
+    const moved = await send('PUT', `${adminUrl}/_graylane/sessions/shop/s-${index}`, { side: 'canary' });
+    expect(moved.status, moved.body).toBe(200);
+    expect(await visit(`s-${index}`)).toEqual({ pool: 'v2', reason: 'session' });
+    const bad = await send('PUT', `${adminUrl}/_graylane/sessions/shop/s-${index}`, { side: 'v3' });
+    expect(bad.status).toBe(400);
+    expect((JSON.parse(bad.body) as { message: string }).message).toContain('"v3"');
+    const cleared = await send('DELETE', `${adminUrl}/_graylane/sessions/shop/s-${index}`);
+    expect(JSON.parse(cleared.body)).toMatchObject({ cleared: 1 });
+    expect((await visit(`s-${index}`)).reason).toBe('weight');
+  });
+
+  it('answers within the deadline while Redis is stalled, and counts the miss', async () => {
+    const before = await sessionStats();
+    // CLIENT PAUSE holds every other client's commands for 1.5 s: a Redis that accepts and does not answer.
+    const paused = await new Promise<number | null>((resolve) => {
+      spawn('redis-cli', ['-p', String(redis.port), 'CLIENT', 'PAUSE', '1500'], { stdio: 'ignore' }).once('exit', resolve);
+    });
+    expect(paused).toBe(0);
+    const started = performance.now();
+    const seen = await visit('stalled-session');
+    const elapsed = performance.now() - started;
+    expect(['v1', 'v2']).toContain(seen.pool);
+    expect(elapsed).toBeLessThan(1000);
+    const after = await sessionStats();
+    expect(after.deadlineMisses).toBeGreaterThan(before.deadlineMisses ?? -1);
+  });
+
+  it('keeps serving with Redis gone, then moves every canary session back to stable on abort', async () => {
+    await redis.stop();
+    const before = await sessionStats();
+    const started = performance.now();
+    const withoutRedis = await visitAll('after-redis', 20);
+    expect(withoutRedis).toHaveLength(20);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const after = await sessionStats();
+    expect(after.redisErrors! + after.deadlineMisses!).toBeGreaterThan(before.redisErrors! + before.deadlineMisses!);
+
+    expect(first.some((v) => v.pool === 'v2')).toBe(true);
+    await command(['abort', 'shop', '--reason', 'e2e: canary broke sessions']);
+    const aborted = await visitAll('s', SESSIONS);
+    aborted.forEach((v, i) => expect(v, `session s-${i}`).toEqual({ pool: 'v1', reason: 'state' }));
+  });
+});
