@@ -17,7 +17,7 @@ describe('the demo rollout', () => {
     expect(spec.spec.canary).toEqual({ name: 'v2', upstreams: ['http://127.0.0.1:9002'] });
     expect(spec.spec.traffic).toEqual({ weight: 30, stickyKey: ['header:x-user-id', 'ip'] });
     expect(spec.spec.responseHeaders).toBe(true);
-    expect(spec.spec.analysis).toEqual({ interval: '10s', minRequests: 200, maxP99Ratio: 1.5, maxErrorRateIncrease: 0.01 });
+    expect(spec.spec.analysis).toEqual({ interval: '10s', minRequests: 100, maxP99Ratio: 1.5, maxErrorRateIncrease: 0.01 });
   });
 
   it('reads back from its YAML file as the same valid spec', () => {

@@ -20,7 +20,8 @@ export function demoRolloutSpec(stableUpstream: string, canaryUpstream: string):
       canary: { name: 'v2', upstreams: [canaryUpstream] },
       responseHeaders: true,
       traffic: { weight: 30, stickyKey: ['header:x-user-id', 'ip'] },
-      analysis: { interval: '10s', minRequests: 200, maxP99Ratio: 1.5, maxErrorRateIncrease: 0.01 },
+      // Demo traffic is 50 req/s, so the canary sees about 150 requests per 10 s window.
+      analysis: { interval: '10s', minRequests: 100, maxP99Ratio: 1.5, maxErrorRateIncrease: 0.01 },
     },
   };
 }
