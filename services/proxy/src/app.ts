@@ -83,7 +83,6 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     holder,
     upstreams,
     metrics,
-    upstreamTimeoutMs: deps.upstreamTimeoutMs,
     forwarder,
     health,
     loadBalancing: forwarding.loadBalancing,

@@ -66,9 +66,12 @@ export class GuardrailLoop {
   start(): void {
     this.#timer = setInterval(() => {
       // One tick at a time: a slow ClickHouse must not pile up evaluations.
-      this.#tick = this.#tick.then(async () => {
-        await this.evaluateDue();
-      });
+      this.#tick = this.#tick
+        .then(async () => {
+          await this.evaluateDue();
+        })
+        // A rejected chain would skip every later tick: automatic rollback silently off.
+        .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'guardrail tick failed'));
     }, this.#options.tickMs);
   }
 
@@ -90,11 +93,11 @@ export class GuardrailLoop {
         this.#memory.delete(name);
         continue;
       }
-      const settings = settingsOf(analysis);
-      const windowEndMs = Math.floor((this.#deps.now() - this.#options.settleMs) / settings.intervalMs) * settings.intervalMs;
-      const memory = this.#memory.get(name);
-      if (memory !== undefined && windowEndMs <= memory.lastWindowEndMs) continue;
       try {
+        const settings = settingsOf(analysis);
+        const windowEndMs = Math.floor((this.#deps.now() - this.#options.settleMs) / settings.intervalMs) * settings.intervalMs;
+        const memory = this.#memory.get(name);
+        if (memory !== undefined && windowEndMs <= memory.lastWindowEndMs) continue;
         stored.push(await this.#evaluate(name, record, current.version, settings, windowEndMs));
         if (this.#failingRollouts.delete(name)) this.#deps.logger.info({ rollout: name }, 'guardrail evaluation works again');
       } catch (error) {

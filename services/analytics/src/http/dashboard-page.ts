@@ -57,7 +57,7 @@ async function refresh() {
     if (!name) { $('status').textContent = 'no rollouts yet'; return; }
     const response = await fetch('api/v1/reports/' + encodeURIComponent(name) + '?since=' + $('since').value);
     const report = await response.json();
-    if (!response.ok) throw new Error(report.message || response.statusText);
+    if (!response.ok) throw new Error(report.error?.message || response.statusText);
     $('pools').tBodies[0].replaceChildren(...report.pools.map((p) => row(
       [p.pool, p.version, p.requests, p.errors, (p.errorRate * 100).toFixed(2) + ' %', p.p50Ms, p.p95Ms, p.p99Ms, p.p999Ms], ['', 'text'])));
     $('verdicts').tBodies[0].replaceChildren(...(report.verdicts || []).slice(0, 30).map((v) => row(

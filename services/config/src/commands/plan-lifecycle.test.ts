@@ -145,6 +145,12 @@ describe('rollback events', () => {
     expect(planRollbackEvent(event('e2'), after, T0)).toBe('already-rolled-back');
     expect(planRollbackEvent({ ...event('e3'), rollout: 'ghost' }, after, T0)).toBe('unknown-rollout');
   });
+
+  it('skip an event judged against an earlier canary than the one applied now', () => {
+    const start = last(run([['apply', { spec: spec() }]]));
+    const stale = event('e1');
+    expect(planRollbackEvent({ ...stale, canary: { ...stale.canary, version: 'v0-old' } }, start, T0)).toBe('stale-canary');
+  });
 });
 
 describe('history', () => {

@@ -8,7 +8,7 @@ export const ROLLBACK_ACTOR = 'graylane-analytics';
 const REMEMBERED_EVENTS = 20;
 
 /** Why a rollback event changed nothing. */
-export type RollbackSkip = 'already-applied' | 'already-rolled-back' | 'unknown-rollout' | 'not-live';
+export type RollbackSkip = 'already-applied' | 'already-rolled-back' | 'unknown-rollout' | 'not-live' | 'stale-canary';
 
 /**
  * Applies a guardrail breach as a new version: weight 0 and state `rolled_back` (which the
@@ -23,6 +23,9 @@ export function planRollbackEvent(event: RollbackEventV1, current: TableAt, now:
   if (seen.includes(event.eventId)) return 'already-applied';
   if (existing.state === 'rolled_back') return 'already-rolled-back';
   if (existing.state !== 'progressing' && existing.state !== 'paused') return 'not-live';
+  // Events wait in the stream for days: one judged against an earlier canary must not roll back
+  // the canary the operator has applied since.
+  if (event.canary.version !== existing.spec.canary.name) return 'stale-canary';
   const reason =
     `rollback ${event.eventId} (${event.breach}): ${event.reason}; ` +
     `canary ${event.canary.version} p99 ${event.canary.p99Ms} ms, errors ${event.canary.errors}/${event.canary.requests}; ` +

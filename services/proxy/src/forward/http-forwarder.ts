@@ -35,8 +35,8 @@ class AttemptFailure extends Error {
 }
 
 /**
- * The node:http engine: one keep-alive `Agent` per upstream endpoint, `pipe` both ways. Chosen
- * over http-proxy and undici by the figures in docs/decisions/0001-forwarding-engine.md.
+ * The node:http engine: one keep-alive `Agent` per upstream endpoint, `pipe` both ways. The
+ * alternative to the default undici engine; see docs/decisions/0001-forwarding-engine.md.
  */
 export class NodeHttpForwarder implements Forwarder {
   constructor(private readonly settings: NodeForwarderSettings) {}

@@ -15,7 +15,6 @@ export interface DataPlaneDeps {
   holder: TableHolder;
   upstreams: UpstreamRegistry;
   metrics: MetricAggregator;
-  upstreamTimeoutMs: number;
   forwarder: Forwarder;
   health: HealthView;
   loadBalancing: LoadBalancingPolicy;
@@ -48,8 +47,7 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     return found;
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
-    const started = performance.now();
+  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false, started = performance.now()): void => {
     if (!deps.holder.hasConfig) {
       reject(res, 503, 'graylane has not received any routing config yet');
       return;
@@ -63,8 +61,14 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     }
     const decision = decider.decide(rollout, facts, lookedUp);
     if (decision === undefined) {
-      // The session binding or user-set membership is not cached: ask Redis (resolves by its deadline, never rejects), then route again.
-      void decider.lookUp(rollout, facts).then(() => route(req, res, true));
+      // The session binding or user-set membership is not cached: ask Redis (resolves by its
+      // deadline, never rejects), then route again, keeping the start so the wait is measured.
+      void decider
+        .lookUp(rollout, facts)
+        .then(() => {
+          if (!req.destroyed) route(req, res, true, started);
+        })
+        .catch((error: unknown) => reject(res, 500, `routing failed: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
     const pool = decision.pool;
@@ -87,13 +91,10 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     });
   };
 
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    url: '*',
-    handler: (request, reply) => {
-      reply.hijack();
-      route(request.raw, reply.raw);
-    },
+  // Every method fastify knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered here.
+  app.all('*', (request, reply) => {
+    reply.hijack();
+    route(request.raw, reply.raw);
   });
 
   // WebSocket and other HTTP/1.1 upgrades bypass fastify; they are routed like any request and tunnelled.
