@@ -31,3 +31,4 @@ export {
   EVENTS_DEDUP_WINDOW_MS,
   EVENTS_MAX_AGE_MS,
 } from './streams.js';
+export { keepRunning } from './keep-running.js';

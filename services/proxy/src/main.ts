@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { startFlushLoop } from './metrics/flush-loop.js';
@@ -27,8 +27,11 @@ const app = buildApp({
 });
 
 const kv = await openConfigBucket(nc);
-const watching = watchConfig(kv, app.holder, logger.child({ module: 'config' }));
-watching.catch((error: unknown) => logger.error({ err: error }, 'config watch ended'));
+const configLogger = logger.child({ module: 'config' });
+void keepRunning('config watch', () => watchConfig(kv, app.holder, configLogger), {
+  logger: configLogger,
+  stopped: () => nc.isClosed() || nc.isDraining(),
+});
 const version = (): number => app.holder.current.version;
 const stopHeartbeat = startHeartbeat(nc, config.proxyId, version, 2000, app.holder);
 const stopFlushing = startFlushLoop(app.metrics, app.publisher, version, config.metricsIntervalMs, logger);

@@ -20,34 +20,40 @@ export async function consumeRollbacks(nc: NatsConnection, service: CommandServi
   const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, ROLLBACK_CONSUMER);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
   const done = (async () => {
-    for await (const msg of messages) {
-      let event: RollbackEventV1;
-      try {
-        event = parseWith(RollbackEventV1, decodeJson(msg.data), 'rollback event');
-      } catch (error) {
-        logger.error({ err: error, seq: msg.seq }, 'dropped a malformed rollback event');
-        msg.term();
-        continue;
+    try {
+      for await (const msg of messages) {
+        let event: RollbackEventV1;
+        try {
+          event = parseWith(RollbackEventV1, decodeJson(msg.data), 'rollback event');
+        } catch (error) {
+          logger.error({ err: error, seq: msg.seq }, 'dropped a malformed rollback event');
+          msg.term();
+          continue;
+        }
+        try {
+          let skipped: RollbackSkip | undefined;
+          const reply = await service.writeWith((current, now) => {
+            const plan = planRollbackEvent(event, current, now);
+            if (typeof plan === 'string') {
+              skipped = plan;
+              return undefined;
+            }
+            return plan;
+          });
+          if (reply !== undefined) logger.warn({ eventId: event.eventId, rollout: event.rollout, version: reply.version }, 'rolled back');
+          else logger.info({ eventId: event.eventId, rollout: event.rollout, skipped }, 'rollback event changed nothing');
+          msg.ack();
+        } catch (error) {
+          const failure = asGraylaneError(error);
+          logger.error({ err: error, eventId: event.eventId }, 'could not apply a rollback event');
+          if (failure.retryable) msg.nak(1000);
+          else msg.term();
+        }
       }
-      try {
-        let skipped: RollbackSkip | undefined;
-        const reply = await service.writeWith((current, now) => {
-          const plan = planRollbackEvent(event, current, now);
-          if (typeof plan === 'string') {
-            skipped = plan;
-            return undefined;
-          }
-          return plan;
-        });
-        if (reply !== undefined) logger.warn({ eventId: event.eventId, rollout: event.rollout, version: reply.version }, 'rolled back');
-        else logger.info({ eventId: event.eventId, rollout: event.rollout, skipped }, 'rollback event changed nothing');
-        msg.ack();
-      } catch (error) {
-        const failure = asGraylaneError(error);
-        logger.error({ err: error, eventId: event.eventId }, 'could not apply a rollback event');
-        if (failure.retryable) msg.nak(1000);
-        else msg.term();
-      }
+    } catch (error) {
+      // Without this the rejection would end the process; the durable consumer keeps the events
+      // until a restart picks them up.
+      logger.error({ err: error }, 'rollback consumer stopped; events wait in the stream');
     }
   })();
   return async () => {
