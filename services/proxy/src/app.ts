@@ -98,7 +98,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     drainer,
   });
   registerExplain(admin, { holder, decider });
-  if (bindings !== undefined) registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons });
+  if (bindings !== undefined) registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, adminToken: sessionConfig?.adminToken });
   return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings };
 }
 

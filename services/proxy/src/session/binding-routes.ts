@@ -10,6 +10,8 @@ export interface BindingRoutesDeps {
   bindings: BindingStore;
   /** per-reason decision counters, served beside the store's counters */
   decisions: () => Readonly<Record<string, number>>;
+  /** when set, PUT and DELETE need `Authorization: Bearer <adminToken>` */
+  adminToken: string | undefined;
 }
 
 interface SessionParams {
@@ -42,6 +44,15 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
         : new GraylaneError('GRAYLANE_UNAVAILABLE', `Redis: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     return reply.code(httpStatusOf(known.code)).send(known.toBody());
   };
+
+  const authorized = (authorization: string | undefined): boolean =>
+    deps.adminToken === undefined || authorization === `Bearer ${deps.adminToken}`;
+  admin.addHook('onRequest', async (request, reply) => {
+    if ((request.method === 'PUT' || request.method === 'DELETE') && request.url.startsWith('/_graylane/sessions') && !authorized(request.headers.authorization)) {
+      return fail(reply, new GraylaneError('GRAYLANE_UNAUTHORIZED', 'moving or clearing session bindings needs Authorization: Bearer <GRAYLANE_ADMIN_TOKEN>'));
+    }
+    return undefined;
+  });
 
   admin.get('/_graylane/sessions', () => ({ ...deps.bindings.stats, cached: deps.bindings.cached, decisions: deps.decisions() }));
 
