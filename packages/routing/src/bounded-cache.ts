@@ -153,11 +153,25 @@ export class BoundedCache<V> {
     this.free = slot;
   }
 
-  /** Makes `slot` the most recently used. */
+  /**
+   * Makes `slot` the most recently used. Every hit does this, so it is unlink + append fused: a
+   * slot that is not the newest always has a newer neighbour, which saves the checks and the
+   * stores that append would overwrite at once.
+   */
   private touch(slot: number): void {
-    if (slot === this.newest) return;
-    this.unlink(slot);
-    this.append(slot);
+    const newest = this.newest;
+    if (slot === newest) return;
+    const newer = this.newer;
+    const older = this.older;
+    const before = older[slot]!;
+    const after = newer[slot]!;
+    if (before !== NIL) newer[before] = after;
+    else this.oldest = after;
+    older[after] = before;
+    older[slot] = newest;
+    newer[slot] = NIL;
+    newer[newest] = slot;
+    this.newest = slot;
   }
 
   private append(slot: number): void {

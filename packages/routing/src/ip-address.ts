@@ -17,14 +17,18 @@ export interface CidrRange {
 }
 
 const MAPPED_PREFIX = '::ffff:';
+const COLON = 0x3a;
+const DOT = 0x2e;
+const ZERO = 0x30;
 
 /**
  * The client address as an unsigned 32-bit IPv4 number when it is IPv4 or IPv4-mapped IPv6
  * (`::ffff:10.0.1.7`), else -1. The fast path of region lookup: no buffer, no split.
  */
 export function ipv4Of(text: string): number {
-  if (text.length > 7 + 15) return -1;
-  if (text.startsWith(MAPPED_PREFIX)) return parseIpv4From(text, MAPPED_PREFIX.length);
+  if (text.length > MAPPED_PREFIX.length + 15) return -1;
+  // Only the mapped form starts with ':'; a plain IPv4 address starts with a digit.
+  if (text.charCodeAt(0) === COLON) return text.startsWith(MAPPED_PREFIX) ? parseIpv4From(text, MAPPED_PREFIX.length) : -1;
   return parseIpv4From(text, 0);
 }
 
@@ -50,26 +54,27 @@ function parseIpv4(text: string): number {
 }
 
 function parseIpv4From(text: string, start: number): number {
+  const end = text.length;
   let value = 0;
   let part = 0;
   let digits = 0;
-  let parts = 0;
-  for (let i = start; i <= text.length; i++) {
-    const code = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (code === 0x2e) {
-      if (digits === 0 || part > 255) return -1;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit >= 0 && digit <= 9) {
+      if (digits === 3) return -1;
+      part = part * 10 + digit;
+      digits++;
+    } else if (digit === DOT - ZERO && digits > 0 && part <= 255 && dots < 3) {
       value = value * 256 + part;
-      parts++;
       part = 0;
       digits = 0;
-    } else if (code >= 0x30 && code <= 0x39 && digits < 3) {
-      part = part * 10 + (code - 0x30);
-      digits++;
+      dots++;
     } else {
       return -1;
     }
   }
-  return parts === 4 ? value : -1;
+  return dots === 3 && digits > 0 && part <= 255 ? value * 256 + part : -1;
 }
 
 function parseIpv6(text: string, out: Words): boolean {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { GraylaneError, type RegionsSpecV1, type RolloutRecordV1 } from '@graylane/contracts';
 import { describe, expect, it } from 'vitest';
-import { inRange, parseCidr, parseIpInto } from './ip-address.js';
+import { inRange, ipv4Of, parseCidr, parseIpInto } from './ip-address.js';
 import { compileRollout } from './rollout.js';
 import { facts, record, thrown } from './test-support.js';
 import type { CompiledPool, PoolHealth } from './types.js';
@@ -98,6 +98,18 @@ describe('ip addresses', () => {
     expect(parseIpInto(text, words)).toBe(false);
   });
 
+  it('reads an IPv4 address (plain or mapped) exactly when a dotted-quad pattern does, to the same number', () => {
+    const text = fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', ':', 'f', ' '), maxLength: 18 });
+    const mapped = fc.tuple(fc.constantFrom('', '::ffff:', '::fff:'), text).map(([prefix, rest]) => prefix + rest);
+    const quad = fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((parts) => parts.join('.'));
+    fc.assert(
+      fc.property(fc.oneof(mapped, quad), (candidate) => {
+        expect(ipv4Of(candidate)).toBe(dottedQuad(candidate));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('matches ranges of both families', () => {
     const range = parseCidr('192.168.0.0/16')!;
     expect(parseIpInto('192.168.200.1', words) && inRange(words, range)).toBe(true);
@@ -109,3 +121,11 @@ describe('ip addresses', () => {
     expect(parseIpInto('0.0.0.1', words) && inRange(words, parseCidr('0.0.0.0/0')!)).toBe(true);
   });
 });
+
+/** The unsigned IPv4 number of `a.b.c.d` or `::ffff:a.b.c.d` (one to three digits, each at most 255), else -1. */
+function dottedQuad(text: string): number {
+  const match = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (match === null) return -1;
+  const parts = match.slice(1).map(Number);
+  return parts.every((part) => part <= 255) ? parts.reduce((value, part) => value * 256 + part, 0) : -1;
+}

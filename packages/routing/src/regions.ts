@@ -9,24 +9,36 @@ export interface Candidates {
   readonly region: string;
   readonly stable: readonly CompiledPool[];
   readonly canary: readonly CompiledPool[];
-  /** the frozen decision for each side and reason when the home pool takes the request without a bucket */
-  readonly fixed: Readonly<Record<Side, Readonly<Record<DecisionReason, Decision>>>>;
+  /**
+   * The frozen decision of each reason (indexed by its {@link ReasonCode}) when the home pool of
+   * the side takes the request without a bucket. Arrays indexed by a small integer rather than
+   * records keyed by the reason: a keyed load whose key varies goes megamorphic on the hot path.
+   */
+  readonly fixedStable: readonly Decision[];
+  readonly fixedCanary: readonly Decision[];
 }
 
+/** Every reason, at the index of its code. */
 const REASONS: readonly DecisionReason[] = ['state', 'override', 'rule', 'user-list', 'session', 'weight', 'no-key', 'region-fallback'];
+
+/** The index of a reason in {@link Candidates.fixedStable} and {@link Candidates.fixedCanary}. */
+export type ReasonCode = number;
+export const STATE: ReasonCode = 0;
+export const OVERRIDE: ReasonCode = 1;
+export const RULE: ReasonCode = 2;
+export const USER_LIST: ReasonCode = 3;
+export const SESSION: ReasonCode = 4;
 
 /** Candidates with their shared bucket-less decisions, so deciding by state, rule or session allocates nothing. */
 function candidatesOf(region: string, stable: readonly CompiledPool[], canary: readonly CompiledPool[]): Candidates {
-  const fixedFor = (side: Side, pool: CompiledPool): Readonly<Record<DecisionReason, Decision>> => {
-    const bySide = {} as Record<DecisionReason, Decision>;
-    for (const reason of REASONS) bySide[reason] = Object.freeze({ side, reason, bucket: -1, pool, region, bindable: false });
-    return Object.freeze(bySide);
-  };
+  const fixedFor = (side: Side, pool: CompiledPool): readonly Decision[] =>
+    Object.freeze(REASONS.map((reason) => Object.freeze({ side, reason, bucket: -1, pool, region, bindable: false })));
   return Object.freeze({
     region,
     stable: Object.freeze([...stable]),
     canary: Object.freeze([...canary]),
-    fixed: Object.freeze({ stable: fixedFor('stable', stable[0]!), canary: fixedFor('canary', canary[0]!) }),
+    fixedStable: fixedFor('stable', stable[0]!),
+    fixedCanary: fixedFor('canary', canary[0]!),
   });
 }
 
@@ -44,14 +56,26 @@ const scratch = new Uint32Array(4);
  * precomputed, so a decision only walks a short array asking which pool is healthy.
  */
 export class RegionPlan {
+  /** the IPv4 ranges, most specific first, as parallel arrays: one masked compare each, no objects to load */
+  private readonly v4Networks: Int32Array;
+  private readonly v4Masks: Int32Array;
+  private readonly v4Homes: readonly Candidates[];
+  /** the IPv6 ranges that do not lie in the IPv4 space, most specific first */
+  private readonly v6Ranges: readonly RegionRange[];
+
   constructor(
     /** lower-case name of the trusted header carrying the region; undefined when none */
     private readonly header: string | undefined,
     /** most specific range first */
-    private readonly ranges: readonly RegionRange[],
+    ranges: readonly RegionRange[],
     private readonly byHome: ReadonlyMap<string, Candidates>,
     private readonly unknown: Candidates,
   ) {
+    const v4 = ranges.flatMap((entry) => (entry.range.v4 === undefined ? [] : [{ net: entry.range.v4, home: this.candidatesFor(entry.region) }]));
+    this.v4Networks = Int32Array.from(v4, (entry) => entry.net.network);
+    this.v4Masks = Int32Array.from(v4, (entry) => entry.net.mask);
+    this.v4Homes = Object.freeze(v4.map((entry) => entry.home));
+    this.v6Ranges = Object.freeze(ranges.filter((entry) => entry.range.v4 === undefined));
     Object.freeze(this);
   }
 
@@ -65,28 +89,34 @@ export class RegionPlan {
     return [...new Set([...this.unknown.stable, ...this.unknown.canary])];
   }
 
-  /** The request's region: the trusted header when it names a known region, else the client address's CIDR range, else ''. */
-  regionOf(facts: RequestFacts): string {
+  /**
+   * The candidates of the request's region: the trusted header when it names a known region, else
+   * the client address's CIDR range, else the rollout-wide ones (region '').
+   */
+  homeOf(facts: RequestFacts): Candidates {
     if (this.header !== undefined) {
       const named = facts.header(this.header);
-      if (named !== undefined && this.byHome.has(named)) return named;
+      if (named !== undefined) {
+        const home = this.byHome.get(named);
+        if (home !== undefined) return home;
+      }
     }
-    const ranges = this.ranges;
-    if (ranges.length === 0) return '';
+    const networks = this.v4Networks;
+    const v6Ranges = this.v6Ranges;
+    if (networks.length === 0 && v6Ranges.length === 0) return this.unknown;
     const v4 = ipv4Of(facts.clientIp);
     if (v4 >= 0) {
       // IPv4 ranges are all more specific than any IPv6 range that could contain the IPv4 space.
-      for (let i = 0; i < ranges.length; i++) {
-        const entry = ranges[i]!;
-        const net = entry.range.v4;
-        if (net !== undefined && (v4 & net.mask) === net.network) return entry.region;
+      const masks = this.v4Masks;
+      for (let i = 0; i < networks.length; i++) {
+        if ((v4 & masks[i]!) === networks[i]) return this.v4Homes[i]!;
       }
     }
-    if (!parseIpInto(facts.clientIp, scratch)) return '';
-    for (const { range, region } of ranges) {
-      if (range.v4 === undefined && inRange(scratch, range)) return region;
+    if (v6Ranges.length === 0 || !parseIpInto(facts.clientIp, scratch)) return this.unknown;
+    for (const { range, region } of v6Ranges) {
+      if (inRange(scratch, range)) return this.candidatesFor(region);
     }
-    return '';
+    return this.unknown;
   }
 
   candidatesFor(region: string): Candidates {

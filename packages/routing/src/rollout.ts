@@ -3,7 +3,7 @@ import { basisPointsOrUndefined, bucketFrom, saltState, weightProblem } from './
 import { CompileSite, shown } from './compile-error.js';
 import type { FactSource } from './fact-source.js';
 import type { HashState } from './hash.js';
-import { compileRegions, type RegionPlan } from './regions.js';
+import { compileRegions, OVERRIDE, RULE, SESSION, STATE, USER_LIST, type Candidates, type ReasonCode, type RegionPlan } from './regions.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { compileStickyKey } from './sticky-key.js';
 import type {
@@ -17,18 +17,17 @@ import type {
   Side,
 } from './types.js';
 
-/** Small allow/deny lists from the spec, compiled to sets. */
-interface UserLists {
-  readonly allow: ReadonlySet<string>;
-  readonly deny: ReadonlySet<string>;
-}
+/**
+ * The small allow/deny lists of the spec as one map from user to side, deny written last so it wins:
+ * one lookup per decision instead of one per list.
+ */
+type UserSides = ReadonlyMap<string, Side>;
 
-const NO_USERS: UserLists = Object.freeze({ allow: new Set<string>(), deny: new Set<string>() });
+const NO_USERS: UserSides = new Map<string, Side>();
 
 /** A compiled rollout; also carries what the table needs to match requests to it. */
 export class Rollout implements CompiledRollout {
   private readonly bindings: { readonly stable: string; readonly canary: string };
-  private readonly hasUserLists: boolean;
 
   constructor(
     readonly name: string,
@@ -46,13 +45,12 @@ export class Rollout implements CompiledRollout {
     /** the side every request gets whatever its facts, from the state; undefined when live */
     private readonly forced: Side | undefined,
     private readonly rules: readonly CompiledRule[],
-    private readonly users: UserLists,
+    private readonly userSides: UserSides,
     private readonly stickyKey: readonly FactSource[],
     private readonly saltHash: HashState,
     private readonly plan: RegionPlan,
   ) {
     this.bindings = Object.freeze({ stable: `stable:${stable.name}`, canary: `canary:${canary.name}` });
-    this.hasUserLists = users.allow.size > 0 || users.deny.size > 0;
     Object.freeze(this);
   }
 
@@ -65,30 +63,36 @@ export class Rollout implements CompiledRollout {
   }
 
   decide(facts: RequestFacts, health?: PoolHealth): Decision {
-    const region = this.plan.regionOf(facts);
-    if (this.forced !== undefined) return this.place(this.forced, 'state', -1, false, region, health);
-    if (facts.override !== undefined) return this.place(facts.override, 'override', -1, false, region, health);
-    for (const rule of this.rules) {
-      if (rule.matches(facts)) return this.place(rule.side, 'rule', -1, false, region, health);
+    const home = this.plan.homeOf(facts);
+    if (this.forced !== undefined) return this.settled(this.forced, STATE, home, health);
+    if (facts.override !== undefined) return this.settled(facts.override, OVERRIDE, home, health);
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (rule.matches(facts)) return this.settled(rule.side, RULE, home, health);
     }
     const key = this.stickyKeyOf(facts);
     const listed = this.listed(key, facts);
-    if (listed !== undefined) return this.place(listed, 'user-list', -1, false, region, health);
+    if (listed !== undefined) return this.settled(listed, USER_LIST, home, health);
     // A binding is honoured only while it names the current version of its side (see bindingValue),
     // and never over a forced state above: a rollback moves bound canary sessions back to stable.
     const binding = facts.sessionBinding;
     if (binding !== undefined) {
-      if (binding === this.bindings.canary) return this.place('canary', 'session', -1, false, region, health);
-      if (binding === this.bindings.stable) return this.place('stable', 'session', -1, false, region, health);
+      if (binding === this.bindings.canary) return this.settled('canary', SESSION, home, health);
+      if (binding === this.bindings.stable) return this.settled('stable', SESSION, home, health);
     }
     const reason: DecisionReason = key === undefined ? 'no-key' : 'weight';
     const bucket = bucketFrom(this.saltHash, key ?? facts.clientIp);
-    return this.place(bucket < this.basisPoints ? 'canary' : 'stable', reason, bucket, true, region, health);
+    const side: Side = bucket < this.basisPoints ? 'canary' : 'stable';
+    const pool = (side === 'canary' ? home.canary : home.stable)[0]!;
+    if (health === undefined || health.isHealthy(pool)) return { side, reason, bucket, pool, region: home.region, bindable: true };
+    return this.fallback(side, reason, bucket, true, home, health);
   }
 
   stickyKeyOf(facts: RequestFacts): string | undefined {
-    for (const source of this.stickyKey) {
-      const key = source.read(facts);
+    const sources = this.stickyKey;
+    for (let i = 0; i < sources.length; i++) {
+      const key = sources[i]!.read(facts);
       if (key !== undefined && key.length > 0) return key;
     }
     return undefined;
@@ -101,33 +105,29 @@ export class Rollout implements CompiledRollout {
   /** Deny wins over allow, so a user on both lists stays on stable. */
   private listed(key: string | undefined, facts: RequestFacts): Side | undefined {
     if (facts.listedUser === 'deny') return 'stable';
-    if (this.hasUserLists && key !== undefined) {
-      if (this.users.deny.has(key)) return 'stable';
-      if (this.users.allow.has(key)) return 'canary';
+    if (key !== undefined && this.userSides.size > 0) {
+      const side = this.userSides.get(key);
+      if (side !== undefined) return side;
     }
     return facts.listedUser === 'allow' ? 'canary' : undefined;
   }
 
+  /** A decision without a bucket: the shared frozen one while the home pool of `side` is healthy. */
+  private settled(side: Side, code: ReasonCode, home: Candidates, health: PoolHealth | undefined): Decision {
+    const decision = (side === 'canary' ? home.fixedCanary : home.fixedStable)[code]!;
+    if (health === undefined || health.isHealthy(decision.pool)) return decision;
+    return this.fallback(side, decision.reason, -1, false, home, health);
+  }
+
   /**
-   * The first healthy candidate pool of `side` for the request's region; then, unless the side is
-   * forced by the state (a rollback must never reach the rolled-back version), the first healthy
-   * pool of the other side; and when nothing is healthy, the home pool, since there is no better one.
+   * When the home pool of `side` is down: the next healthy candidate pool of `side` for the
+   * request's region; then, unless the side is forced by the state (a rollback must never reach the
+   * rolled-back version), the first healthy pool of the other side; and when nothing is healthy, the
+   * home pool, since there is no better one.
    */
-  private place(
-    side: Side,
-    reason: DecisionReason,
-    bucket: number,
-    bindable: boolean,
-    region: string,
-    health: PoolHealth | undefined,
-  ): Decision {
-    const candidates = this.plan.candidatesFor(region);
+  private fallback(side: Side, reason: DecisionReason, bucket: number, bindable: boolean, candidates: Candidates, health: PoolHealth): Decision {
+    const region = candidates.region;
     const own = candidates[side];
-    const home = own[0]!;
-    if (health === undefined || health.isHealthy(home)) {
-      // Decisions without a bucket are the same for every request of a region: share one frozen object.
-      return bucket < 0 ? candidates.fixed[side][reason] : { side, reason, bucket, pool: home, region, bindable };
-    }
     for (let i = 1; i < own.length; i++) {
       const pool = own[i]!;
       if (health.isHealthy(pool)) return { side, reason: 'region-fallback', bucket, pool, region, bindable: false };
@@ -138,7 +138,7 @@ export class Rollout implements CompiledRollout {
         if (health.isHealthy(pool)) return { side: other, reason: 'region-fallback', bucket, pool, region, bindable: false };
       }
     }
-    return { side, reason, bucket, pool: home, region, bindable };
+    return { side, reason, bucket, pool: own[0]!, region, bindable };
   }
 }
 
@@ -199,9 +199,12 @@ function compileSession(session: { cookie: string; ttl: string } | undefined, si
   return Object.freeze({ cookie: session.cookie, ttlMs });
 }
 
-function compileUsers(users: UserListsV1 | undefined): UserLists {
+function compileUsers(users: UserListsV1 | undefined): UserSides {
   if (users === undefined || (users.allow === undefined && users.deny === undefined)) return NO_USERS;
-  return Object.freeze({ allow: new Set(users.allow ?? []), deny: new Set(users.deny ?? []) });
+  const sides = new Map<string, Side>();
+  for (const user of users.allow ?? []) sides.set(user, 'canary');
+  for (const user of users.deny ?? []) sides.set(user, 'stable');
+  return sides;
 }
 
 function forcedBy(state: RolloutRecordV1['state']): Side | undefined {
