@@ -213,7 +213,9 @@ describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
           }),
       );
       expect(answer).toBe(String(100 * MB));
-      expect(growth).toBeLessThan(32 * MB); // a buffering proxy would hold the whole 100 MB
+      // Backend, proxy and client share this process, so in-flight chunks of all three count;
+      // under load that has reached 33 MB. A buffering proxy would hold the whole 100 MB.
+      expect(growth).toBeLessThan(50 * MB);
     }, 30_000);
 
     it('streams a 100 MB download through with flat memory', async () => {
@@ -230,7 +232,9 @@ describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
           }),
       );
       expect(bytes).toBe(100 * MB);
-      expect(growth).toBeLessThan(32 * MB); // a buffering proxy would hold the whole 100 MB
+      // Backend, proxy and client share this process, so in-flight chunks of all three count;
+      // under load that has reached 33 MB. A buffering proxy would hold the whole 100 MB.
+      expect(growth).toBeLessThan(50 * MB);
     }, 30_000);
   });
 
