@@ -26,6 +26,8 @@ export { openConfigBucket, CONFIG_HISTORY, type KV, type KvEntry, type KvWatchEn
 export {
   ensureMetricsStream,
   ensureEventsStream,
+  ensureDurableConsumer,
+  type DurableConsumerSettings,
   METRICS_DEDUP_WINDOW_MS,
   METRICS_MAX_AGE_MS,
   EVENTS_DEDUP_WINDOW_MS,

@@ -1,4 +1,4 @@
-import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from '@graylane/contracts';
 
@@ -67,4 +67,44 @@ export function ensureEventsStream(nc: NatsConnection): Promise<void> {
     dedupWindowMs: EVENTS_DEDUP_WINDOW_MS,
     maxAgeMs: EVENTS_MAX_AGE_MS,
   });
+}
+
+/** A durable, explicitly acked pull consumer on a stream, reading it from the start. */
+export interface DurableConsumerSettings {
+  name: string;
+  filterSubject: string;
+  /** How long a message may stay unacked before JetStream redelivers it. */
+  ackWaitMs: number;
+  maxAckPending?: number;
+}
+
+/**
+ * Creates the durable consumer if it does not exist yet; replicas of a service all call this and
+ * then share the consumer. Returns true when this call created it.
+ */
+export async function ensureDurableConsumer(nc: NatsConnection, stream: string, settings: DurableConsumerSettings): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.consumers.info(stream, settings.name);
+    return false;
+  } catch {
+    // not found: create below
+  }
+  try {
+    await jsm.consumers.add(stream, {
+      durable_name: settings.name,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: settings.ackWaitMs * NANOS_PER_MS,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: settings.filterSubject,
+      ...(settings.maxAckPending === undefined ? {} : { max_ack_pending: settings.maxAckPending }),
+    });
+    return true;
+  } catch (error) {
+    // Another replica may have created it between our info and add.
+    await jsm.consumers.info(stream, settings.name).catch(() => {
+      throw error;
+    });
+    return false;
+  }
 }

@@ -1,11 +1,10 @@
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '@graylane/contracts';
-import { ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { ensureDurableConsumer, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
+import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { eventRowOf, type EventStore } from '../store/event-store.js';
 
 /** The durable consumer analytics replicas share to copy GRAYLANE_EVENTS into ClickHouse. */
 export const EVENTS_AUDIT_CONSUMER = 'graylane-analytics-events';
-const NANOS_PER_MS = 1_000_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
@@ -27,25 +26,11 @@ export class EventsRecorder {
   /** Creates the stream and the durable consumer if missing, then starts copying. */
   static async start(nc: NatsConnection, store: EventStore, logger: Logger): Promise<EventsRecorder> {
     await ensureEventsStream(nc);
-    const jsm = await jetstreamManager(nc);
-    try {
-      await jsm.consumers.info(EVENTS_STREAM, EVENTS_AUDIT_CONSUMER);
-    } catch {
-      await jsm.consumers
-        .add(EVENTS_STREAM, {
-          durable_name: EVENTS_AUDIT_CONSUMER,
-          ack_policy: AckPolicy.Explicit,
-          ack_wait: 30_000 * NANOS_PER_MS,
-          deliver_policy: DeliverPolicy.All,
-          filter_subject: `${EVENTS_SUBJECT_PREFIX}.>`,
-        })
-        // Another replica may have created it between our info and add.
-        .catch(async (error: unknown) => {
-          await jsm.consumers.info(EVENTS_STREAM, EVENTS_AUDIT_CONSUMER).catch(() => {
-            throw error;
-          });
-        });
-    }
+    await ensureDurableConsumer(nc, EVENTS_STREAM, {
+      name: EVENTS_AUDIT_CONSUMER,
+      filterSubject: `${EVENTS_SUBJECT_PREFIX}.>`,
+      ackWaitMs: 30_000,
+    });
     const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, EVENTS_AUDIT_CONSUMER);
     return new EventsRecorder(await consumer.consume({ max_messages: 100 }), store, logger);
   }

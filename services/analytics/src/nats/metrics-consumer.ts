@@ -1,6 +1,6 @@
 import { METRICS_CONSUMER, METRICS_STREAM, METRICS_SUBJECT_PREFIX, type MetricBatchV1 } from '@graylane/contracts';
-import { ensureMetricsStream, type Logger, type NatsConnection } from '@graylane/runtime';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { ensureDurableConsumer, ensureMetricsStream, type Logger, type NatsConnection } from '@graylane/runtime';
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { AnalyticsMetrics } from '../self-metrics.js';
 import { isServerError } from '../store/clickhouse.js';
 import type { InsertResult } from '../store/metrics-store.js';
@@ -30,7 +30,6 @@ export interface MetricsConsumerOptions {
 
 /** How long JetStream waits for an ack before redelivering to any replica. */
 export const METRICS_ACK_WAIT_MS = 30_000;
-const NANOS_PER_MS = 1_000_000;
 // Messages held unacknowledged at once across replicas; above flushMaxRows so size can trigger.
 const MAX_ACK_PENDING = 20_000;
 // Messages the client pulls ahead of the loop.
@@ -105,7 +104,14 @@ export class MetricsConsumer {
     options: MetricsConsumerOptions,
   ): Promise<MetricsConsumer> {
     await ensureMetricsStream(nc);
-    await ensureDurableConsumer(nc, options.ackWaitMs ?? METRICS_ACK_WAIT_MS, logger);
+    const ackWaitMs = options.ackWaitMs ?? METRICS_ACK_WAIT_MS;
+    const created = await ensureDurableConsumer(nc, METRICS_STREAM, {
+      name: METRICS_CONSUMER,
+      filterSubject: `${METRICS_SUBJECT_PREFIX}.>`,
+      ackWaitMs,
+      maxAckPending: MAX_ACK_PENDING,
+    });
+    if (created) logger.info({ consumer: METRICS_CONSUMER, ackWaitMs }, 'created durable metrics consumer');
     const consumer = await jetstream(nc).consumers.get(METRICS_STREAM, METRICS_CONSUMER);
     const messages = await consumer.consume({ max_messages: PULL_BATCH });
     logger.info({ stream: METRICS_STREAM, consumer: METRICS_CONSUMER }, 'consuming metric batches');
@@ -287,28 +293,3 @@ export class MetricsConsumer {
  * Creates the durable consumer shared by all analytics replicas, or keeps the existing one: a
  * replica must not change a consumer that others are reading from.
  */
-async function ensureDurableConsumer(nc: NatsConnection, ackWaitMs: number, logger: Logger): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  try {
-    await jsm.consumers.info(METRICS_STREAM, METRICS_CONSUMER);
-    return;
-  } catch {
-    // not found: create below
-  }
-  try {
-    await jsm.consumers.add(METRICS_STREAM, {
-      durable_name: METRICS_CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: ackWaitMs * NANOS_PER_MS,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: `${METRICS_SUBJECT_PREFIX}.>`,
-      max_ack_pending: MAX_ACK_PENDING,
-    });
-    logger.info({ consumer: METRICS_CONSUMER, ackWaitMs }, 'created durable metrics consumer');
-  } catch (error) {
-    // Another replica may have created it between our info and add.
-    await jsm.consumers.info(METRICS_STREAM, METRICS_CONSUMER).catch(() => {
-      throw error;
-    });
-  }
-}

@@ -1,10 +1,9 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { EVENTS_STREAM, parseWith, ROLLBACK_CONSUMER, ROLLBACK_SUBJECT, RollbackEventV1 } from '@graylane/contracts';
-import { asGraylaneError, decodeJson, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
+import { asGraylaneError, decodeJson, ensureDurableConsumer, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
 import { planRollbackEvent, type RollbackSkip } from '../rollback/plan-rollback.js';
 
-const NANOS_PER_MS = 1_000_000;
 /** A rollback is one small write; if it is not acked by then, another replica may take it. */
 const ACK_WAIT_MS = 10_000;
 
@@ -16,7 +15,7 @@ const ACK_WAIT_MS = 10_000;
  */
 export async function consumeRollbacks(nc: NatsConnection, service: CommandService, logger: Logger): Promise<() => Promise<void>> {
   await ensureEventsStream(nc);
-  await ensureRollbackConsumer(nc);
+  await ensureDurableConsumer(nc, EVENTS_STREAM, { name: ROLLBACK_CONSUMER, filterSubject: ROLLBACK_SUBJECT, ackWaitMs: ACK_WAIT_MS });
   const consumer = await jetstream(nc).consumers.get(EVENTS_STREAM, ROLLBACK_CONSUMER);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
   const done = (async () => {
@@ -60,28 +59,4 @@ export async function consumeRollbacks(nc: NatsConnection, service: CommandServi
     await messages.close();
     await done;
   };
-}
-
-async function ensureRollbackConsumer(nc: NatsConnection): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  try {
-    await jsm.consumers.info(EVENTS_STREAM, ROLLBACK_CONSUMER);
-    return;
-  } catch {
-    // not found: create below
-  }
-  try {
-    await jsm.consumers.add(EVENTS_STREAM, {
-      durable_name: ROLLBACK_CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: ROLLBACK_SUBJECT,
-    });
-  } catch (error) {
-    // Another replica may have created it between our info and add.
-    await jsm.consumers.info(EVENTS_STREAM, ROLLBACK_CONSUMER).catch(() => {
-      throw error;
-    });
-  }
 }
