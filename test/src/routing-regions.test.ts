@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startNats, type RunningServer } from '@graylane/testkit';
-import { get, runConcurrently } from './support/http.js';
+import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
 
 const USERS = 60;
@@ -25,11 +25,8 @@ let agent: Agent;
 
 async function backend(version: string): Promise<string> {
   const server = createDemoBackend(version, { latencyMs: 0, tailRate: 0 }).server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   backends.set(version, server);
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  return `http://127.0.0.1:${await listenOnLoopback(server)}`;
 }
 
 function logs(): string {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
-import { get, runConcurrently } from './support/http.js';
+import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
 
 const SESSIONS = 200;
@@ -26,11 +26,8 @@ let adminUrl: string;
 let agent: Agent;
 
 async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   backends.push(server);
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return listenOnLoopback(server);
 }
 
 function logs(): string {

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { ReportV1 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
-import { get, runConcurrently } from './support/http.js';
+import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
 
 const USERS = 20_000;
@@ -26,11 +26,8 @@ let proxyAdminUrl: string;
 let specFile: string;
 
 async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   backends.push(server);
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return listenOnLoopback(server);
 }
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
-import { get } from './http.js';
+import { get, listenOnLoopback } from './http.js';
 import { eventually, runGraylane, startProcess, type ServiceProcess } from './processes.js';
 
 /** A running stack; `stop()` ends every process and server it started. */
@@ -115,10 +115,7 @@ function put(url: string, body: string): Promise<number> {
 
 /** Listens on a free loopback port; returns the base URL. */
 export async function listenLocal(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  return `http://127.0.0.1:${await listenOnLoopback(server)}`;
 }
 
 /** Applies a rollout with the CLI and waits until every proxy runs the resulting version. */
