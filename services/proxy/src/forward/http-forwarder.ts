@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
+import { claimUpstream, ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders, type HostMode } from './forwarded-headers.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { isRetryable, type RetryBudget } from './retry-budget.js';
@@ -49,35 +50,19 @@ export class NodeHttpForwarder implements Forwarder {
     const { settings } = this;
     const retryable = isRetryable(req.method, req.headers);
     settings.retryBudget.noteRequest();
-    let finished = false;
+    const finish = new ForwardFinish(settings, target, started);
     let current: ClientRequest | undefined;
-
-    const done = (outcome: ForwardOutcome, upstream: Upstream | undefined): void => {
-      if (finished) return;
-      finished = true;
-      if (upstream !== undefined) {
-        const failed = 'failure' in outcome ? outcome.failure !== 'client-aborted' : outcome.status >= 500;
-        if (!('failure' in outcome && outcome.failure === 'client-aborted')) settings.recordOutcome(upstream.origin, failed);
-      }
-      settings.stats.record(target.pool, outcome, performance.now() - started);
-      target.onDone(outcome);
-    };
+    const done = (outcome: ForwardOutcome, upstream: Upstream | undefined): void => finish.done(outcome, upstream);
 
     // A client that goes away frees the upstream connection instead of leaving it waiting.
     res.on('close', () => {
-      if (res.writableFinished || finished) return;
+      if (res.writableFinished || finish.finished) return;
       current?.destroy();
       done({ failure: 'client-aborted' }, undefined);
     });
 
     const attempt = (upstream: Upstream, isRetry: boolean): void => {
-      upstream.outstanding += 1;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        upstream.outstanding -= 1;
-      };
+      const release = claimUpstream(upstream);
       const upstreamReq = (upstream.secure ? httpsRequest : httpRequest)({
         host: upstream.hostname,
         port: upstream.port,
@@ -117,7 +102,7 @@ export class NodeHttpForwarder implements Forwarder {
 
       upstreamReq.on('error', (error) => {
         release();
-        if (finished) return;
+        if (finish.finished) return;
         const kind = error instanceof AttemptFailure ? error.kind : 'connect';
         // Only a request without a body that got no answer is sent again: its replay cannot differ.
         if (kind === 'connect' && retryable && !isRetry && !res.headersSent && settings.retryBudget.tryRetry()) {

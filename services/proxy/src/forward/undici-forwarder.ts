@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
+import { claimUpstream, ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders } from './forwarded-headers.js';
 import { fail, NodeHttpForwarder, type NodeForwarderSettings } from './http-forwarder.js';
 import { isRetryable } from './retry-budget.js';
@@ -83,34 +84,19 @@ export class UndiciForwarder implements Forwarder {
     const { settings } = this;
     const retryable = isRetryable(req.method, req.headers);
     settings.retryBudget.noteRequest();
-    let finished = false;
+    const finish = new ForwardFinish(settings, target, started);
     let abortCurrent: ((error?: Error) => void) | undefined;
-
-    const done = (outcome: ForwardOutcome, upstream: Upstream | undefined): void => {
-      if (finished) return;
-      finished = true;
-      if (upstream !== undefined && !('failure' in outcome && outcome.failure === 'client-aborted')) {
-        settings.recordOutcome(upstream.origin, 'failure' in outcome || outcome.status >= 500);
-      }
-      settings.stats.record(target.pool, outcome, performance.now() - started);
-      target.onDone(outcome);
-    };
+    const done = (outcome: ForwardOutcome, upstream: Upstream | undefined): void => finish.done(outcome, upstream);
 
     // A client that goes away frees the upstream connection instead of leaving it waiting.
     res.on('close', () => {
-      if (res.writableFinished || finished) return;
+      if (res.writableFinished || finish.finished) return;
       abortCurrent?.(new Error('client went away'));
       done({ failure: 'client-aborted' }, undefined);
     });
 
     const attempt = (upstream: Upstream, isRetry: boolean): void => {
-      upstream.outstanding += 1;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        upstream.outstanding -= 1;
-      };
+      const release = claimUpstream(upstream);
       const headers = upstreamRequestHeaders(req, upstream, settings.hostMode, settings.trusted);
       // undici sends 100-continue handling itself and refuses the header; Node's server already answered it.
       delete headers.expect;
@@ -138,7 +124,7 @@ export class UndiciForwarder implements Forwarder {
         },
         onError: (error) => {
           release();
-          if (finished) return;
+          if (finish.finished) return;
           const code = (error as { code?: string }).code ?? '';
           const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
           const connectFailure = CONNECT_ERRORS.has(code) || (error as { errno?: unknown }).errno !== undefined;

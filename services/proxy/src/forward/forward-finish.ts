@@ -1,0 +1,49 @@
+import type { ForwardOutcome, ForwardTarget } from './forwarder.js';
+import type { RequestStats } from './request-stats.js';
+import type { Upstream } from './upstream-pool.js';
+
+/** What both forwarding engines report a finished request to. */
+export interface FinishSinks {
+  /** Passive health: was this endpoint's answer a failure? */
+  recordOutcome: (origin: string, failed: boolean) => void;
+  stats: RequestStats;
+}
+
+/**
+ * Ends one forwarded request exactly once, whatever fires first (response end, upstream error,
+ * timeout, client gone): feeds passive health (a client that left says nothing about the
+ * endpoint), the request stats, and the caller's `onDone`.
+ */
+export class ForwardFinish {
+  finished = false;
+
+  constructor(
+    private readonly sinks: FinishSinks,
+    private readonly target: ForwardTarget,
+    private readonly started: number,
+  ) {}
+
+  done(outcome: ForwardOutcome, upstream: Upstream | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (upstream !== undefined && !('failure' in outcome && outcome.failure === 'client-aborted')) {
+      this.sinks.recordOutcome(upstream.origin, 'failure' in outcome || outcome.status >= 500);
+    }
+    this.sinks.stats.record(this.target.pool, outcome, performance.now() - this.started);
+    this.target.onDone(outcome);
+  }
+}
+
+/**
+ * Counts a request against `upstream.outstanding` (read by least-outstanding balancing) and
+ * returns the release, which is safe to call more than once.
+ */
+export function claimUpstream(upstream: Upstream): () => void {
+  upstream.outstanding += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    upstream.outstanding -= 1;
+  };
+}
