@@ -1,8 +1,8 @@
 import type { MetricBatchV1, MetricSeriesV1 } from '@graylane/contracts';
 import { BUCKET_COUNT, bucketValueUs, LatencyHistogram } from '@graylane/histogram';
 
-/** One row of `request_counts`: requests of one series of one batch. */
-export interface RequestCountRow {
+/** The columns both metric tables key a series of one batch by. */
+interface SeriesColumns {
   ts: number;
   minute: number;
   rollout: string;
@@ -11,21 +11,17 @@ export interface RequestCountRow {
   region: string;
   status_class: string;
   batch_id: string;
+}
+
+/** One row of `request_counts`: requests of one series of one batch. */
+export interface RequestCountRow extends SeriesColumns {
   proxy_id: string;
   config_version: number;
   requests: number;
 }
 
 /** One row of `latency_buckets`: requests of one series of one batch in one histogram bucket. */
-export interface LatencyBucketRow {
-  ts: number;
-  minute: number;
-  rollout: string;
-  pool: string;
-  version: string;
-  region: string;
-  status_class: string;
-  batch_id: string;
+export interface LatencyBucketRow extends SeriesColumns {
   bucket: number;
   value_us: number;
   count: number;
