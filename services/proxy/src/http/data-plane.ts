@@ -47,7 +47,7 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     return found;
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false, started = performance.now()): void => {
+  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
     if (!deps.holder.hasConfig) {
       reject(res, 503, 'graylane has not received any routing config yet');
       return;
@@ -62,16 +62,19 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     const decision = decider.decide(rollout, facts, lookedUp);
     if (decision === undefined) {
       // The session binding or user-set membership is not cached: ask Redis (resolves by its
-      // deadline, never rejects), then route again, keeping the start so the wait is measured.
+      // deadline, never rejects), then route again.
       void decider
         .lookUp(rollout, facts)
         .then(() => {
-          if (!req.destroyed) route(req, res, true, started);
+          if (!req.destroyed) route(req, res, true);
         })
         .catch((error: unknown) => reject(res, 500, `routing failed: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
     const pool = decision.pool;
+    // The version's latency is measured from here, when the request leaves for the upstream, to
+    // the last byte of its answer: the proxy's own waits (a Redis lookup) are not the version's.
+    const forwarded = performance.now();
     deps.forwarder.forward(req, res, {
       balancer: balancerOf(pool.upstreams),
       pool: pool.name,
@@ -85,7 +88,7 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
       onDone: (outcome: ForwardOutcome) => {
         if ('failure' in outcome && outcome.failure === 'client-aborted') return;
         const status = 'status' in outcome ? outcome.status : undefined;
-        const latencyUs = (performance.now() - started) * 1000;
+        const latencyUs = (performance.now() - forwarded) * 1000;
         deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), latencyUs, decision.region);
       },
     });
