@@ -24,6 +24,7 @@ const PAIRED = availableParallelism() >= 2;
 const PROXY_CPU = PAIRED ? '0' : undefined;
 const LOAD_CPU = PAIRED ? '1' : undefined;
 
+const NODE_CEILING = 'node:http answering itself (ceiling)';
 const dir = mkdtempSync(join(tmpdir(), 'graylane-bench-proxy-'));
 const stoppers: (() => Promise<void>)[] = [];
 
@@ -131,16 +132,17 @@ async function inRounds(subjects: Subject[], run: (port: number) => Promise<WrkR
 }
 
 async function main(): Promise<void> {
-  const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, graylaneNodePort] = (await Promise.all(
-    Array.from({ length: 7 }, () => freePort()),
-  )) as [number, number, number, number, number, number, number];
+  const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, graylaneNodePort, nodeAnswersPort] = (await Promise.all(
+    Array.from({ length: 8 }, () => freePort()),
+  )) as [number, number, number, number, number, number, number, number];
   const backend: RunningNginx = await startNginx(join(dir, 'backend'), backendConfig(join(dir, 'backend'), [backendPort, canaryPort]), backendPort, LOAD_CPU);
   stoppers.push(() => backend.stop());
   const nginx = await startNginx(join(dir, 'proxy'), proxyConfig(join(dir, 'proxy'), nginxPort, backendPort), nginxPort, PROXY_CPU);
   stoppers.push(() => nginx.stop());
   const httpProxyPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'http-proxy', String(httpProxyPort), `http://127.0.0.1:${backendPort}`]).pid;
   const undiciPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'undici', String(undiciPort), `http://127.0.0.1:${backendPort}`]).pid;
-  await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000)]);
+  const nodeAnswersPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'node-answers', String(nodeAnswersPort), `http://127.0.0.1:${backendPort}`]).pid;
+  await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000), waitForTcp(nodeAnswersPort, 10_000)]);
   const graylanePid = await startGraylane(graylanePort, `http://127.0.0.1:${backendPort}`, `http://127.0.0.1:${canaryPort}`, 'undici');
   const graylaneNodePid = await startGraylane(graylaneNodePort, `http://127.0.0.1:${backendPort}`, `http://127.0.0.1:${canaryPort}`, 'node');
 
@@ -153,6 +155,8 @@ async function main(): Promise<void> {
     ['undici (bare)', undiciPort, undiciPid],
     ['graylane', graylanePort, graylanePid],
     ['graylane (node:http engine)', graylaneNodePort, graylaneNodePid],
+    // The ceiling of any Node proxy on one core: node:http answering by itself, forwarding nothing.
+    [NODE_CEILING, nodeAnswersPort, nodeAnswersPid],
   ];
   const url = (port: number): string => `http://127.0.0.1:${port}/checkout/cart`;
   for (const [, port] of subjects) await runWrk(url(port), { connections: CONNECTIONS, seconds: 1, cpus: LOAD_CPU, headers }); // warm-up: JIT, pools
@@ -195,6 +199,10 @@ async function main(): Promise<void> {
   );
   console.log(
     `Goals, per core from CPU per request: graylane/nginx ${(cpu('nginx proxy_pass') / cpu('graylane')).toFixed(2)}; graylane/http-proxy ${(cpu('http-proxy') / cpu('graylane')).toFixed(2)}.`,
+  );
+  console.log(
+    `Ceiling: node:http answering by itself (no upstream) reaches ${((peak.get(NODE_CEILING)?.rps ?? NaN) / nginxRps).toFixed(2)} of nginx's req/s ` +
+      `(${(cpu('nginx proxy_pass') / cpu(NODE_CEILING)).toFixed(2)} per core); a Node proxy also pays for its upstream side, so it stays below that.`,
   );
   console.log('The machine is shared: absolute figures are noisy, compare the ratios of one run; CPU per request is the steadiest figure.');
 }

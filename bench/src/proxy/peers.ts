@@ -1,11 +1,12 @@
 // One forwarding engine as its own process, so each peer gets a core to itself:
-// `node dist/proxy/peers.js <http-proxy|undici> <port> <backend-url>`.
+// `node dist/proxy/peers.js <http-proxy|undici|node-answers> <port> <backend-url>`.
 import { Agent, createServer } from 'node:http';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
+import { FIXED_BODY } from './nginx.js';
 
 const [engine, portText, backend] = process.argv.slice(2);
-if (backend === undefined || portText === undefined) throw new Error('usage: peers.js <http-proxy|undici> <port> <backend-url>');
+if (backend === undefined || portText === undefined) throw new Error('usage: peers.js <http-proxy|undici|node-answers> <port> <backend-url>');
 const port = Number(portText);
 
 if (engine === 'http-proxy') {
@@ -35,6 +36,14 @@ if (engine === 'http-proxy') {
         if (!res.headersSent) res.writeHead(502);
         res.end();
       });
+  }).listen(port, '127.0.0.1');
+} else if (engine === 'node-answers') {
+  // Not a proxy: node:http answering the backend's body itself. Every Node proxy does this much
+  // work and more (it also is an HTTP client), so this is the ceiling of any proxy written on it.
+  const headers = { 'content-type': 'text/plain', 'content-length': String(FIXED_BODY.length) };
+  createServer((_req, res) => {
+    res.writeHead(200, headers);
+    res.end(FIXED_BODY);
   }).listen(port, '127.0.0.1');
 } else {
   throw new Error(`unknown engine "${engine}"`);

@@ -9,7 +9,7 @@ import { RetryBudget } from './forward/retry-budget.js';
 import { UpstreamHealth } from './health/upstream-health.js';
 import { Drainer } from './lifecycle/drain.js';
 import { buildAdmin } from './http/admin.js';
-import { buildDataPlane } from './http/data-plane.js';
+import { buildDataPlane, type DataPlane } from './http/data-plane.js';
 import { BatchPublisher, type PublishBatch } from './metrics/batch-publisher.js';
 import { MetricAggregator } from './metrics/metric-aggregator.js';
 import { TableHolder } from './routing/table-holder.js';
@@ -40,7 +40,7 @@ export interface ProxyApp {
   metrics: MetricAggregator;
   publisher: BatchPublisher;
   upstreams: UpstreamRegistry;
-  dataPlane: FastifyInstance;
+  dataPlane: DataPlane;
   admin: FastifyInstance;
   /** Upstream health (active checks, outlier ejection); read-only view for routing and admin. */
   health: UpstreamHealth;

@@ -1,6 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { Balancer, type LoadBalancingPolicy } from '../forward/balancer.js';
 import type { ForwardOutcome, Forwarder } from '../forward/forwarder.js';
 import type { UpstreamRegistry } from '../forward/upstream-pool.js';
@@ -22,14 +21,25 @@ export interface DataPlaneDeps {
   decider?: RequestDecider;
 }
 
+/** The proxied-traffic server, not yet listening. */
+export interface DataPlane {
+  readonly server: Server;
+  listen(options: { port: number; host: string }): Promise<void>;
+  /** Stops accepting connections, closes idle ones, and resolves when the rest have ended. */
+  close(): Promise<void>;
+}
+
+/** Idle keep-alive connections live longer than a typical load balancer's 60 s, so the LB closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 /**
  * The proxied-traffic server: every method and path is matched to a rollout, decided, and
- * streamed to the chosen pool. Bodies are never parsed.
+ * streamed to the chosen pool. Bodies are never parsed. It is a bare node:http server, not a
+ * fastify app: every request is proxied, so a router would add cost and nothing else
+ * (docs/decisions/0001-forwarding-engine.md). Node's parser rejects malformed requests, conflicting
+ * Content-Length/Transfer-Encoding (400) and oversized headers (431) before this code runs.
  */
-export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
-  const app = Fastify({ logger: false, return503OnClosing: true });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
   // Keyed by a compiled pool's frozen upstream list: a new table version compiles new lists, so old balancers fall away.
   const balancers = new WeakMap<readonly string[], Balancer>();
   const decider = deps.decider ?? new RequestDecider({ health: poolHealthOf(deps.health) });
@@ -94,14 +104,12 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
     });
   };
 
-  // Every method fastify knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered here.
-  app.all('*', (request, reply) => {
-    reply.hijack();
-    route(request.raw, reply.raw);
-  });
+  // Every method Node's parser knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered here.
+  const server = createServer((req, res) => route(req, res));
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
-  // WebSocket and other HTTP/1.1 upgrades bypass fastify; they are routed like any request and tunnelled.
-  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  // WebSocket and other HTTP/1.1 upgrades are routed like any request and tunnelled.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const facts = new NodeRequestFacts(req);
     const rollout = deps.holder.hasConfig ? deps.holder.current.match(facts.host, facts.path) : undefined;
     if (rollout === undefined) {
@@ -122,7 +130,18 @@ export function buildDataPlane(deps: DataPlaneDeps): FastifyInstance {
       },
     });
   });
-  return app;
+  return {
+    server,
+    listen: ({ port, host }) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 function reject(res: ServerResponse, status: number, message: string): void {

@@ -1,6 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 
-/** A listening app that can stop listening (a fastify instance). */
+/** A listening server that can stop listening (the data plane). */
 export interface Closable {
   readonly server: Server;
   close(): Promise<unknown>;
@@ -34,7 +34,7 @@ export class Drainer {
     this.draining = true;
     // Keep-alive connections of requests still running would otherwise outlive the drain.
     for (const res of this.inFlight) closeAfter(res);
-    // fastify's close stops listening, closes idle keep-alive connections and waits for the rest.
+    // close() stops listening, closes idle keep-alive connections and waits for the rest.
     const closed = app.close();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {
