@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian/Ubuntu machine with Node 20+ ready: pnpm, the servers graylane runs on
 # (nats-server, redis-server, clickhouse-server), the workspace's dependencies, and a build.
+# With --tests (scripts/test.sh) also Chromium, for the dashboard's browser test; `up` does not need it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,15 @@ missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/sbin/clickhouse-server ] || command -v clickhouse-server >/dev/null 2>&1 || missing+=(clickhouse-server)
+# The analytics dashboard's browser test drives this Chromium through playwright-core (never a
+# downloaded browser). Installed where apt-get can; elsewhere only that test needs it, so `up` goes on.
+if [ "${1:-}" = "--tests" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(chromium)
+  else
+    echo "note: the dashboard's browser test needs Chromium at /usr/bin/chromium (Debian: sudo apt-get install chromium) and fails without it." >&2
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     step "installing ${missing[*]} with apt-get"

@@ -3,7 +3,7 @@
 # tests against real NATS, Redis and ClickHouse — then prints one summary line for all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --tests
 rm -f ./*/*/.vitest-report.json test/.vitest-report.json
 
 printf '\n==> lint, typecheck and tests (turbo run lint typecheck test)\n'

@@ -39,14 +39,19 @@ export class MetricsStore implements ReportSource {
   /**
    * Writes the rows of many batches in two inserts. Safe to repeat after a failure, even a
    * partial one: rows of a batch written twice collapse into one.
+   *
+   * Buckets go first: readers (reports, guardrails, anyone waiting for the request count to be
+   * complete) take the counts as the truth of what arrived, so once a batch's counts are
+   * visible its latencies must be too. The other order let a report taken during a backlog
+   * show every request with the P99 of only part of them (seen end to end: 175 ms for 1 050).
    */
   async insertBatches(batches: readonly MetricBatchV1[]): Promise<InsertResult> {
     const { counts, buckets } = rowsOfBatches(batches);
-    if (counts.length > 0) {
-      await this.#client.insert({ table: `${this.#database}.request_counts`, values: counts, format: 'JSONEachRow' });
-    }
     if (buckets.length > 0) {
       await this.#client.insert({ table: `${this.#database}.latency_buckets`, values: buckets, format: 'JSONEachRow' });
+    }
+    if (counts.length > 0) {
+      await this.#client.insert({ table: `${this.#database}.request_counts`, values: counts, format: 'JSONEachRow' });
     }
     return { seriesRows: counts.length, bucketRows: buckets.length };
   }
