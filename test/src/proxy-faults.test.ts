@@ -63,7 +63,98 @@ function p99(values: number[]): number {
   return sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
 }
 
+function p50(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length * 0.5)] ?? NaN;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A proxy process as the Redis scenario sees it: where to send traffic and its admin port. */
+interface ProxyUnderTest {
+  url: string;
+  adminUrl: string;
+}
+
+/**
+ * Sends GETs at a fixed rate to every proxy in `targets` for `durationMs`: each tick sends one
+ * request to each, in turns so none always goes first, and as soon as its turn comes whether or
+ * not the earlier ones were answered (open loop), so latency is measured below saturation, not as
+ * the queueing of a closed loop. Each request starts a new session, so each one asks Redis.
+ */
+async function pacedAcross(targets: ProxyUnderTest[], ratePerS: number, durationMs: number): Promise<LoadReport[]> {
+  const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: 64 }));
+  const reports: LoadReport[] = targets.map(() => ({ total: 0, failures: [], byBackend: new Map(), latenciesMs: [] }));
+  const inFlight: Promise<void>[] = [];
+  const due = Math.round((ratePerS * durationMs) / 1000);
+  const one = async (target: number, key: string): Promise<void> => {
+    const report = reports[target] as LoadReport;
+    const started = performance.now();
+    try {
+      const seen = await get(`${targets[target]?.url}/cart`, { 'x-user-id': `user-${key}`, cookie: `SESSIONID=s-${key}` }, agents[target]);
+      if (seen.status !== 200) report.failures.push({ at: Date.now(), what: `${seen.status} ${seen.body}` });
+    } catch (error) {
+      report.failures.push({ at: Date.now(), what: (error as Error).message });
+    }
+    report.latenciesMs.push(performance.now() - started);
+    report.total += 1;
+  };
+  const run = `${Date.now()}`;
+  const startedAt = performance.now();
+  let sent = 0;
+  while (sent < due) {
+    // Timers fire late under load; sending what is owed by now keeps the rate, not the spacing.
+    const owed = Math.min(due, Math.floor(((performance.now() - startedAt) * ratePerS) / 1000) + 1);
+    for (; sent < owed; sent++) {
+      for (let turn = 0; turn < targets.length; turn++) inFlight.push(one((sent + turn) % targets.length, `${run}-${sent}`));
+    }
+    await sleep(1000 / ratePerS);
+  }
+  await Promise.all(inFlight);
+  for (const agent of agents) agent.destroy();
+  return reports;
+}
+
+/** Paced rate per proxy and window length of the Redis scenario: well below saturation on a busy 2-core machine. */
+const REDIS_RATE_PER_S = 100;
+const REDIS_WINDOW_MS = 3000;
+/** "p99 stays within a few ms of normal" (issue 4). */
+const REDIS_P99_TOLERANCE_MS = 3;
+/**
+ * Above this normal p99 the tail is set by the machine's scheduling, not by the proxy: at this
+ * rate a quiet 2-core machine gives a p99 of 3 to 10 ms, a busy one 100 ms and more, where two
+ * identical proxies' p99s lie tens of ms apart and a 3 ms verdict is a coin toss.
+ */
+const QUIET_P99_MS = 20;
+
+/** A proxy's session-store counters (admin port). */
+async function sessionStats(target: ProxyUnderTest): Promise<{ redisLookups: number; redisErrors: number; deadlineMisses: number }> {
+  const seen = await get(`${target.adminUrl}/_graylane/sessions`);
+  return JSON.parse(seen.body) as { redisLookups: number; redisErrors: number; deadlineMisses: number };
+}
+
+/** Whether a proxy's Redis lookups fail now: one request with a new session, and its error counter. */
+async function redisStateSeenBy(target: ProxyUnderTest): Promise<'up' | 'down'> {
+  const before = await sessionStats(target);
+  await get(`${target.url}/cart`, { 'x-user-id': 'probe', cookie: `SESSIONID=probe-${Math.random()}` });
+  const after = await sessionStats(target);
+  return after.redisErrors > before.redisErrors ? 'down' : 'up';
+}
+
+/** Starts the proxy from dist on the shared NATS with `redisUrl`; resolves once it is ready. */
+async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; url: string; adminUrl: string }> {
+  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+  const started = startProcess('proxy', 'services/proxy/dist/main.js', {
+    GRAYLANE_NATS_URL: nats.url,
+    GRAYLANE_REDIS_URL: redisUrl,
+    PORT: String(port),
+    ADMIN_PORT: String(adminPort),
+    GRAYLANE_METRICS_INTERVAL_MS: '200',
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await eventually('proxy ready', 30_000, async () => ((await get(`${adminUrl}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
+  return { process: started, url: `http://127.0.0.1:${port}`, adminUrl };
+}
 
 let nats: RunningServer;
 let redis: RunningServer;
@@ -71,6 +162,7 @@ let proxy: ServiceProcess;
 let proxyUrl: string;
 const backends: ChildProcess[] = [];
 let backendUrls: string[] = [];
+let backendPorts: number[] = [];
 
 function routingTable(weight: number): RoutingTableV1 {
   const [a = '', b = '', c = ''] = backendUrls;
@@ -107,21 +199,14 @@ async function putTable(weight: number): Promise<number> {
 
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNats(), startRedis()]);
-  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const [proxyPort, adminPort, ...backendPorts] = ports;
+  backendPorts = await Promise.all([freePort(), freePort(), freePort()]);
   backendUrls = backendPorts.map((port) => `http://127.0.0.1:${port}`);
   backendPorts.forEach((port, i) => backends.push(startBackend(`b${i}`, port)));
   await Promise.all(backendPorts.map((port) => waitForTcp(port, 10_000)));
   await putTable(0);
-  proxy = startProcess('proxy', 'services/proxy/dist/main.js', {
-    GRAYLANE_NATS_URL: nats.url,
-    GRAYLANE_REDIS_URL: redis.url,
-    PORT: String(proxyPort),
-    ADMIN_PORT: String(adminPort),
-    GRAYLANE_METRICS_INTERVAL_MS: '200',
-  });
-  proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  await eventually('proxy ready', 30_000, async () => ((await get(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
+  const started = await startProxy(redis.url);
+  proxy = started.process;
+  proxyUrl = started.url;
 });
 
 afterAll(async () => {
@@ -144,25 +229,81 @@ describe('proxy under faults', () => {
     expect(burst.length).toBeLessThanOrEqual(16);
     expect(report.failures.filter((f) => f.at > killedAt + 1000)).toEqual([]);
     expect(report.byBackend.get('b1') ?? 0).toBeGreaterThan(report.total / 3);
+    // The endpoint comes back, so the later scenarios do not measure retries around a dead one.
+    const port = backendPorts[0] ?? 0;
+    backends.push(startBackend('b0', port));
+    await waitForTcp(port, 10_000);
   });
 
-  it('keeps p99 within a few ms of normal when Redis is stopped', async () => {
-    const before = startLoad(`${proxyUrl}/cart`, 8);
-    await sleep(2000);
-    const normal = await before.stop();
-    await redis.kill();
-    const during = startLoad(`${proxyUrl}/cart`, 8);
-    await sleep(2000);
-    const without = await during.stop();
-    await redis.start();
-    console.log(
-      `Redis stopped: p99 ${p99(normal.latenciesMs).toFixed(2)} ms with Redis, ${p99(without.latenciesMs).toFixed(2)} ms without; ` +
-        `${normal.total} and ${without.total} requests, ${without.failures.length} failed`,
-    );
-    expect(without.failures).toEqual([]);
-    expect(without.total).toBeGreaterThan(200);
-    // A few ms on a quiet machine; on a loaded one the run-to-run noise of p99 itself is larger, so half of normal p99 is allowed then.
-    expect(p99(without.latenciesMs)).toBeLessThan(p99(normal.latenciesMs) + Math.max(5, p99(normal.latenciesMs) / 2));
+  describe('with Redis stopped', () => {
+    // Normal and Redis-down latency are measured at the same instants: three fresh proxies (same
+    // build, same config, same warm-up) take the same paced load, request by request; two use the
+    // suite's Redis, one its own, which is stopped. The machine's load (other tests, the load
+    // generator itself) falls on all three alike, which before/after windows cannot promise, and
+    // the two proxies with Redis show how far identical proxies lie apart at those instants.
+    let reports: { a: LoadReport; b: LoadReport; without: LoadReport };
+    let lookups: number[];
+    let errors: number[];
+    let deadlineMisses: number[];
+
+    beforeAll(async () => {
+      const stoppedRedis = await startRedis();
+      const started = await Promise.all([startProxy(redis.url), startProxy(redis.url), startProxy(stoppedRedis.url)]);
+      try {
+        const [upA, upB, down] = started as [ProxyUnderTest, ProxyUnderTest, ProxyUnderTest];
+        // Fresh processes run cold code (JIT, new sockets): a burst of closed-loop load warms all alike.
+        const warming = started.map((twin) => startLoad(`${twin.url}/cart`, 4));
+        await sleep(1500);
+        await Promise.all(warming.map((load) => load.stop()));
+        await stoppedRedis.kill();
+        await eventually('the proxy sees its Redis down', 15_000, async () => ((await redisStateSeenBy(down)) === 'down' ? true : undefined));
+        const before = await Promise.all([upA, upB, down].map(sessionStats));
+        const [a, b, without] = (await pacedAcross([upA, upB, down], REDIS_RATE_PER_S, REDIS_WINDOW_MS)) as [LoadReport, LoadReport, LoadReport];
+        const after = await Promise.all([upA, upB, down].map(sessionStats));
+        reports = { a, b, without };
+        lookups = after.map((stats, i) => stats.redisLookups - (before[i]?.redisLookups ?? 0));
+        errors = after.map((stats, i) => stats.redisErrors - (before[i]?.redisErrors ?? 0));
+        deadlineMisses = after.map((stats, i) => stats.deadlineMisses - (before[i]?.deadlineMisses ?? 0));
+        const normal = p99([...a.latenciesMs, ...b.latenciesMs]);
+        const withoutP99 = p99(without.latenciesMs);
+        console.log(
+          `Redis stopped: p99 ${normal.toFixed(2)} ms with Redis, ${withoutP99.toFixed(2)} ms without (${(withoutP99 - normal).toFixed(2)} ms); ` +
+            `the two proxies with Redis: ${p99(a.latenciesMs).toFixed(2)} and ${p99(b.latenciesMs).toFixed(2)} ms; ` +
+            `p50 ${p50([...a.latenciesMs, ...b.latenciesMs]).toFixed(2)} and ${p50(without.latenciesMs).toFixed(2)} ms; ${without.total} requests each; ` +
+            `Redis errors ${errors.join('/')}; deadline misses ${deadlineMisses.join('/')}`,
+        );
+      } finally {
+        await Promise.all(started.map((twin) => twin.process.stop()));
+        await stoppedRedis.stop();
+      }
+    }, 120_000);
+
+    it('serves every request and makes none wait for Redis', () => {
+      const { a, b, without } = reports;
+      expect([...a.failures, ...b.failures, ...without.failures]).toEqual([]);
+      expect(without.total).toBeGreaterThanOrEqual((REDIS_RATE_PER_S * REDIS_WINDOW_MS) / 1000);
+      // Every request asks Redis (a new session each): the running ones answered all, the stopped one none.
+      expect(lookups.every((count) => count >= without.total)).toBe(true);
+      expect(errors.slice(0, 2)).toEqual([0, 0]);
+      expect(errors[2]).toBeGreaterThanOrEqual(without.total);
+      // What keeps p99 flat, whatever the machine's load: with Redis down every lookup fails at once
+      // (no offline queue), so no request sits out the lookup deadline.
+      expect(deadlineMisses[2]).toBe(0);
+    });
+
+    it('keeps p99 within 3 ms of normal', (ctx) => {
+      const { a, b, without } = reports;
+      const normal = p99([...a.latenciesMs, ...b.latenciesMs]);
+      const noiseMs = Math.abs(p99(a.latenciesMs) - p99(b.latenciesMs));
+      // Judged only when the machine is quiet enough to tell 3 ms apart; otherwise skipped, visibly, with the figures.
+      if (noiseMs > REDIS_P99_TOLERANCE_MS || normal > QUIET_P99_MS) {
+        ctx.skip(
+          `machine too busy to judge ${REDIS_P99_TOLERANCE_MS} ms: p99 with Redis ${normal.toFixed(2)} ms (quiet: under ${QUIET_P99_MS} ms), ` +
+            `two identical proxies with Redis ${noiseMs.toFixed(2)} ms apart`,
+        );
+      }
+      expect(p99(without.latenciesMs)).toBeLessThanOrEqual(normal + REDIS_P99_TOLERANCE_MS);
+    });
   });
 
   it('keeps serving on the last config while NATS is down for 10 s, then catches up', async () => {

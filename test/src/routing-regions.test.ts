@@ -1,6 +1,7 @@
 // Region-aware routing through the real proxy: the region comes from a trusted header or the
-// client's CIDR range, each region has its own stable and canary pools, and when a region's pool
-// goes down its requests go to the next healthy region of the fallback list, never to the dead pool.
+// client's CIDR range (behind a trusted load balancer, from X-Forwarded-For), each region has its
+// own stable and canary pools, and when a region's pool goes down its requests go to the next
+// healthy region of the fallback list, never to the dead pool.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Agent } from 'node:http';
@@ -70,6 +71,8 @@ beforeAll(async () => {
       GRAYLANE_HEALTH_CHECK_INTERVAL_MS: '200',
       GRAYLANE_HEALTH_CHECK_UNHEALTHY_THRESHOLD: '1',
       GRAYLANE_HEALTH_CHECK_HEALTHY_THRESHOLD: '1',
+      // The test's requests come from loopback: as if through a load balancer on this host.
+      GRAYLANE_TRUSTED_PROXIES: '127.0.0.1/32',
     }),
   );
   await eventually('config ready', 30_000, async () => ((await get(`http://127.0.0.1:${configPort}/readyz`)).status === 200 ? true : undefined));
@@ -88,7 +91,7 @@ beforeAll(async () => {
         responseHeaders: true,
         traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
         regions: {
-          from: { header: 'x-region', cidrs: { beijing: ['127.0.0.0/8'] } },
+          from: { header: 'x-region', cidrs: { beijing: ['127.0.0.0/8'], shanghai: ['198.51.100.0/24'] } },
           pools: { beijing: { stable: [bj1], canary: [bj2] }, shanghai: { stable: [sh1], canary: [sh2] } },
           fallback: ['shanghai'],
         },
@@ -123,6 +126,14 @@ describe('regions through the real proxy', () => {
     expect(new Set(before.map((s) => s.backend))).toEqual(new Set(['bj-v1', 'bj-v2']));
     const shanghai = await serveAll({ 'x-region': 'shanghai' });
     shanghai.forEach((s, i) => expect(s.backend, `user-${i}`).toBe(before[i]!.backend.replace('bj-', 'sh-')));
+  });
+
+  it('finds the region of a client behind a trusted load balancer from X-Forwarded-For, ignoring entries it forged', async () => {
+    const behind = await serveAll({ 'x-forwarded-for': '198.51.100.7' });
+    behind.forEach((s, i) => expect(s.backend, `user-${i}`).toBe(before[i]!.backend.replace('bj-', 'sh-')));
+    // The client wrote a Shanghai address itself; the load balancer appended the one it saw (no region).
+    const forged = await serveAll({ 'x-forwarded-for': '198.51.100.7, 203.0.113.1' });
+    forged.forEach((s, i) => expect(s.backend, `user-${i}`).toBe(before[i]!.backend.replace('bj-', '')));
   });
 
   it('explains a decision on the admin port', async () => {

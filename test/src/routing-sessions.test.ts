@@ -1,6 +1,7 @@
 // Session stickiness through the real proxy and Redis: a session keeps the pool it first got across
-// a weight change, bindings can be moved through the admin API, an abort moves canary sessions
-// back to stable, and a slow or dead Redis never stalls a request.
+// a weight change, bindings can be moved through the admin API (and a second proxy follows at once,
+// told over NATS), an abort moves canary sessions back to stable, and a slow or dead Redis never
+// stalls a request. The session counters move on the admin port's Prometheus /metrics.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -23,6 +24,9 @@ const backends: Server[] = [];
 let env: Record<string, string>;
 let proxyUrl: string;
 let adminUrl: string;
+/** a second proxy on the same NATS and Redis, whose session cache would stay stale for 10 minutes if nothing told it */
+let otherProxyUrl: string;
+let otherAdminUrl: string;
 let agent: Agent;
 
 async function listen(server: Server): Promise<number> {
@@ -39,10 +43,12 @@ async function command(args: string[]): Promise<void> {
   const run = await runGraylane([...args, '--json'], env);
   expect(run.code, `${run.stderr}\n${logs()}`).toBe(0);
   const version = (JSON.parse(run.stdout) as { version: number }).version;
-  await eventually(`proxy at version ${version}`, 15_000, async () => {
-    const ready = await get(`${adminUrl}/readyz`);
-    return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion >= version ? true : undefined;
-  });
+  for (const admin of [adminUrl, otherAdminUrl]) {
+    await eventually(`proxy ${admin} at version ${version}`, 15_000, async () => {
+      const ready = await get(`${admin}/readyz`);
+      return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion >= version ? true : undefined;
+    });
+  }
 }
 
 interface Visit {
@@ -52,9 +58,9 @@ interface Visit {
 
 /** One request of session `sid`, with a user id never seen before, so only the binding can keep it on its pool. */
 let visitCount = 0;
-async function visit(sid: string): Promise<Visit> {
+async function visit(sid: string, through = proxyUrl): Promise<Visit> {
   visitCount += 1;
-  const seen = await get(`${proxyUrl}/shop/cart`, { 'x-user-id': `anonymous-${visitCount}`, cookie: `theme=dark; SID=${sid}` }, agent);
+  const seen = await get(`${through}/shop/cart`, { 'x-user-id': `anonymous-${visitCount}`, cookie: `theme=dark; SID=${sid}` }, agent);
   expect(seen.status, seen.body).toBe(200);
   const pool = String(seen.headers['x-graylane-pool']);
   expect(JSON.parse(seen.body)).toMatchObject({ version: pool });
@@ -87,14 +93,29 @@ async function sessionStats(): Promise<Partial<Record<string, number>>> {
   return JSON.parse((await get(`${adminUrl}/_graylane/sessions`)).body) as Partial<Record<string, number>>;
 }
 
+/** The samples of the proxy's Prometheus /metrics, by series (`name` or `name{labels}`). */
+async function metrics(admin = adminUrl): Promise<Map<string, number>> {
+  const page = await get(`${admin}/metrics`);
+  expect(page.status).toBe(200);
+  const samples = new Map<string, number>();
+  for (const line of page.body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNats(), startRedis()]);
   const v1 = await listen(createDemoBackend('v1', { latencyMs: 0, tailRate: 0 }).server);
   const v2 = await listen(createDemoBackend('v2', { latencyMs: 0, tailRate: 0 }).server);
-  const [proxyPort, adminPort, configPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [proxyPort, adminPort, configPort, otherPort, otherAdminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   env = { GRAYLANE_NATS_URL: nats.url };
   proxyUrl = `http://127.0.0.1:${proxyPort}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
+  otherProxyUrl = `http://127.0.0.1:${otherPort}`;
+  otherAdminUrl = `http://127.0.0.1:${otherAdminPort}`;
   services.push(
     startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
     startProcess('proxy', 'services/proxy/dist/main.js', {
@@ -105,9 +126,18 @@ beforeAll(async () => {
       // Generous for a loaded CI machine; the slow-Redis case below still shows the deadline at work.
       GRAYLANE_SESSION_DEADLINE_MS: '150',
     }),
+    startProcess('proxy-b', 'services/proxy/dist/main.js', {
+      ...env,
+      PORT: String(otherPort),
+      ADMIN_PORT: String(otherAdminPort),
+      GRAYLANE_REDIS_URL: redis.url,
+      GRAYLANE_SESSION_DEADLINE_MS: '150',
+      GRAYLANE_SESSION_CACHE_TTL_MS: '600000',
+    }),
   );
   await eventually('config ready', 30_000, async () => ((await get(`http://127.0.0.1:${configPort}/readyz`)).status === 200 ? true : undefined));
   await eventually('proxy listening', 30_000, async () => ((await get(`${adminUrl}/healthz`)).status === 200 ? true : undefined));
+  await eventually('proxy B listening', 30_000, async () => ((await get(`${otherAdminUrl}/healthz`)).status === 200 ? true : undefined));
   const specFile = join(mkdtempSync(join(tmpdir(), 'graylane-sessions-')), 'shop.yaml');
   writeFileSync(
     specFile,
@@ -140,6 +170,7 @@ describe('session stickiness through the real proxy and Redis', () => {
   let first: Visit[] = [];
 
   it('binds each new session to the pool it first got, in Redis', async () => {
+    const before = await metrics();
     first = await visitAll('s', SESSIONS);
     expect(new Set(first.map((v) => v.reason))).toEqual(new Set(['weight']));
     const canary = first.filter((v) => v.pool === 'v2').length;
@@ -154,6 +185,14 @@ describe('session stickiness through the real proxy and Redis', () => {
     // Fresh user ids every visit: without the binding about half of these would change pool.
     const again = await visitAll('s', SESSIONS);
     again.forEach((v, i) => expect(v, `session s-${i}`).toEqual({ pool: first[i]!.pool, reason: 'session' }));
+    // What an operator's Prometheus sees: one Redis lookup per new session, the bindings written, then cache hits.
+    const after = await metrics();
+    const moved = (series: string): number => (after.get(series) ?? Number.NaN) - (before.get(series) ?? Number.NaN);
+    expect(moved('graylane_proxy_session_cache_misses_total')).toBeGreaterThanOrEqual(SESSIONS);
+    expect(moved('graylane_proxy_session_bindings_written_total')).toBe(SESSIONS);
+    expect(moved('graylane_proxy_session_cache_hits_total')).toBeGreaterThanOrEqual(SESSIONS);
+    expect(moved('graylane_proxy_decisions_total{reason="session"}')).toBe(SESSIONS);
+    expect(after.get('graylane_proxy_session_cache_entries')).toBeGreaterThanOrEqual(SESSIONS);
   });
 
   it('keeps every existing session where it is across a weight change, while new sessions follow the new weight', async () => {
@@ -165,16 +204,27 @@ describe('session stickiness through the real proxy and Redis', () => {
     expect(canary).toBeLessThan(SESSIONS * 0.25);
   });
 
-  it('moves and clears a binding through the admin API', async () => {
+  it('moves and clears a binding through the admin API, and the other proxy follows at once', async () => {
     const index = first.findIndex((v) => v.pool === 'v1');
+    // Proxy B reads the binding from Redis once and keeps it in its cache (10 min TTL).
+    expect(await visit(`s-${index}`, otherProxyUrl)).toEqual({ pool: 'v1', reason: 'session' });
+    expect(await visit(`s-${index}`, otherProxyUrl)).toEqual({ pool: 'v1', reason: 'session' });
     const moved = await send('PUT', `${adminUrl}/_graylane/sessions/shop/s-${index}`, { side: 'canary' });
     expect(moved.status, moved.body).toBe(200);
     expect(await visit(`s-${index}`)).toEqual({ pool: 'v2', reason: 'session' });
+    // NATS delivers within milliseconds; 2 s is room for a loaded machine, far below B's cache TTL.
+    await eventually('proxy B follows the move', 2_000, async () => ((await visit(`s-${index}`, otherProxyUrl)).pool === 'v2' ? true : undefined));
+    expect((await metrics(otherAdminUrl)).get('graylane_proxy_session_announcements_applied_total')).toBeGreaterThanOrEqual(1);
     const bad = await send('PUT', `${adminUrl}/_graylane/sessions/shop/s-${index}`, { side: 'v3' });
     expect(bad.status).toBe(400);
     expect((JSON.parse(bad.body) as { message: string }).message).toContain('"v3"');
     const cleared = await send('DELETE', `${adminUrl}/_graylane/sessions/shop/s-${index}`);
     expect(JSON.parse(cleared.body)).toMatchObject({ cleared: 1 });
+    // B drops its copy: explain (which binds nothing) finds no binding there either.
+    await eventually('proxy B follows the clear', 2_000, async () => {
+      const explained = await get(`${otherAdminUrl}/_graylane/explain?path=/shop/cart&cookie=SID%3Ds-${index}`);
+      return (JSON.parse(explained.body) as { session: { binding: string | null } }).session.binding === null ? true : undefined;
+    });
     expect((await visit(`s-${index}`)).reason).toBe('weight');
   });
 
@@ -194,6 +244,7 @@ describe('session stickiness through the real proxy and Redis', () => {
     expect(elapsed).toBeLessThan(300);
     const after = await sessionStats();
     expect(after.deadlineMisses).toBeGreaterThan(before.deadlineMisses ?? -1);
+    expect((await metrics()).get('graylane_proxy_session_redis_deadline_misses_total')).toBe(after.deadlineMisses);
   });
 
   it('keeps serving with Redis gone, then moves every canary session back to stable on abort', async () => {
@@ -205,6 +256,8 @@ describe('session stickiness through the real proxy and Redis', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     const after = await sessionStats();
     expect(after.redisErrors! + after.deadlineMisses!).toBeGreaterThan(before.redisErrors! + before.deadlineMisses!);
+    const exposed = await metrics();
+    expect(exposed.get('graylane_proxy_session_redis_errors_total')).toBeGreaterThanOrEqual(after.redisErrors!);
 
     expect(first.some((v) => v.pool === 'v2')).toBe(true);
     await command(['abort', 'shop', '--reason', 'e2e: canary broke sessions']);

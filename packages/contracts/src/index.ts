@@ -65,6 +65,7 @@ export {
   ProxyHeartbeatV1,
 } from './metrics.js';
 export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
+export { SESSION_BINDING_SUBJECT, SessionBindingChangedV1 } from './session-binding.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
 export { type ValidationIssue, validationIssues, parseWith } from './validate.js';
 export { JSON_SCHEMAS } from './json-schemas.js';

@@ -15,6 +15,7 @@ import { ReportReplyV1, ReportRequestV1 } from './report.js';
 import { RolloutSpecV1 } from './rollout-spec.js';
 import { RoutingTableV1 } from './routing-table.js';
 import { ConfigChangedEventV1, RollbackEventV1 } from './events.js';
+import { SessionBindingChangedV1 } from './session-binding.js';
 
 /** Every published schema by file name; `schemas/` holds these written out as JSON Schema. */
 export const JSON_SCHEMAS: Record<string, TSchema> = {
@@ -35,4 +36,5 @@ export const JSON_SCHEMAS: Record<string, TSchema> = {
   'report-reply.v1': ReportReplyV1,
   'rollback-event.v1': RollbackEventV1,
   'config-changed-event.v1': ConfigChangedEventV1,
+  'session-binding-changed.v1': SessionBindingChangedV1,
 };

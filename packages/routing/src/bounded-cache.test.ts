@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BoundedCache } from './bounded-cache.js';
+import { BoundedCache, MAX_PROBES } from './bounded-cache.js';
 
 describe('BoundedCache', () => {
   it('never holds more than its entry limit, evicting the least recently used', () => {
@@ -25,7 +25,7 @@ describe('BoundedCache', () => {
     expect(cache.get('s', 99)).toBe('canary:v2');
     expect(cache.get('short', 10)).toBeUndefined();
     expect(cache.get('s', 100)).toBeUndefined();
-    expect(cache.counters).toEqual({ hits: 1, misses: 2, evictions: 0, expirations: 2 });
+    expect(cache.counters).toEqual({ hits: 1, misses: 2, evictions: 0, expirations: 2, refused: 0 });
     expect(cache.size).toBe(0);
   });
 
@@ -88,5 +88,80 @@ describe('BoundedCache', () => {
         });
       }),
     );
+  });
+
+  it('answers a key read in place from a longer text exactly as the key itself', () => {
+    const cache = new BoundedCache<string>(10, 1000, 7);
+    cache.set('abc123', 'canary:v2', 0);
+    const header = 'theme=dark; SID=abc123; lang=en';
+    expect(cache.getIn(header, 16, 22, 1)).toBe('canary:v2');
+    expect(cache.getIn(header, 16, 21, 1)).toBeUndefined(); // a prefix of the key is another key
+    expect(cache.getIn(header, 15, 22, 1)).toBeUndefined();
+    expect(cache.getIn('abc1234', 0, 6, 1)).toBe('canary:v2');
+  });
+
+  it('behaves like a Map-based LRU under random keys, slices, growth and deletion, whatever the seed', () => {
+    // The model is the cache as it was before the hash index: a Map in use order (oldest first).
+    const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '1', '=', ';', 'é', '\u0000'), maxLength: 6 });
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), key, dt: fc.integer({ min: 0, max: 20 }), pad: fc.constant('') }),
+      fc.record({ kind: fc.constant('get' as const), key, dt: fc.integer({ min: 0, max: 20 }), pad: fc.string({ maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('delete' as const), key, dt: fc.constant(0), pad: fc.constant('') }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 150 }), fc.integer(), fc.array(op, { maxLength: 400 }), (limit, seed, ops) => {
+        const cache = new BoundedCache<number>(limit, 50, seed);
+        const model = new Map<string, { value: number; expiresAt: number }>();
+        let now = 0;
+        ops.forEach(({ kind, key: k, dt, pad }, step) => {
+          now += dt;
+          if (kind === 'set') {
+            if (model.has(k)) model.delete(k);
+            else if (model.size >= limit) model.delete(model.keys().next().value as string);
+            model.set(k, { value: step, expiresAt: now + 50 });
+            cache.set(k, step, now);
+          } else if (kind === 'delete') {
+            model.delete(k);
+            cache.delete(k);
+          } else {
+            const entry = model.get(k);
+            let expected: number | undefined;
+            if (entry !== undefined) {
+              model.delete(k);
+              if (now < entry.expiresAt) {
+                model.set(k, entry);
+                expected = entry.value;
+              }
+            }
+            // Read through a longer text half of the time, as the proxy reads a session id in its Cookie header.
+            const found = pad === '' ? cache.get(k, now) : cache.getIn(`${pad}${k}${pad}`, pad.length, pad.length + k.length, now);
+            expect(found).toBe(expected);
+          }
+          expect(cache.size).toBe(model.size);
+        });
+        expect(cache.counters.refused).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses keys crafted to collide instead of walking ever longer probe runs', () => {
+    // Keys whose hashes share one home cell in a 64-entry cache (128 index cells), found by trial:
+    // what an attacker who knew the seed could send.
+    const probe = new BoundedCache<number>(64, 1000, 99);
+    const home = (text: string): number => {
+      probe.clear();
+      probe.set(text, 0, 0);
+      return (probe as unknown as { index: Int32Array }).index.findIndex((entry) => entry !== 0);
+    };
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < MAX_PROBES + 8; i++) if (home(`k${i}`) === 5) colliding.push(`k${i}`);
+    const cache = new BoundedCache<number>(64, 1000, 99);
+    colliding.forEach((text, i) => cache.set(text, i, 0));
+    expect(cache.counters.refused).toBeGreaterThan(0);
+    expect(cache.size + cache.counters.refused).toBe(colliding.length);
+    // What was stored is still found; what was refused is a plain miss.
+    colliding.forEach((text, i) => expect([i, undefined]).toContain(cache.get(text, 1)));
+    expect(cache.get(colliding[0]!, 1)).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cookieValue } from './cookie.js';
+import { cookieValue, cookieValueStart, lastCookieValueEnd } from './cookie.js';
 
 describe('cookieValue', () => {
   it.each([
@@ -43,6 +43,20 @@ describe('cookieValue', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('places the value where cookieValue reads it, for any header and name', () => {
+    const text = (maxLength: number) => fc.string({ unit: fc.constantFrom(';', '=', ' ', '\t', '"', 'u', 'i', 'd', 'x', '1', 'é'), maxLength });
+    fc.assert(
+      fc.property(fc.oneof(text(60), fc.string({ unit: 'binary', maxLength: 80 })), text(5), (header, name) => {
+        const start = cookieValueStart(header, name);
+        const inPlace = start < 0 ? undefined : header.slice(start, lastCookieValueEnd());
+        expect(inPlace).toBe(cookieValue(header, name));
+        expect(inPlace).toBe(pairByPair(header, name));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(cookieValueStart(undefined, 'uid')).toBe(-1);
   });
 
   it('never throws on junk, NUL bytes included', () => {

@@ -4,7 +4,23 @@ import * as routing from './index.js';
 describe('@graylane/routing entry', () => {
   it('exports the names the proxy and the config service are written against', () => {
     expect(Object.keys(routing).sort()).toEqual(
-      ['BUCKETS', 'BoundedCache', 'DEFAULT_STICKY_KEY', 'EMPTY_TABLE', 'MAX_REGEX_INPUT', 'MAX_KEY_UNITS', 'bucketOf', 'compileRollout', 'compileTable', 'cookieValue', 'inCanary', 'weightToBasisPoints'].sort(),
+      [
+        'BUCKETS',
+        'BoundedCache',
+        'DEFAULT_STICKY_KEY',
+        'EMPTY_TABLE',
+        'MAX_PROBES',
+        'MAX_REGEX_INPUT',
+        'MAX_KEY_UNITS',
+        'bucketOf',
+        'compileRollout',
+        'compileTable',
+        'cookieValue',
+        'cookieValueStart',
+        'inCanary',
+        'lastCookieValueEnd',
+        'weightToBasisPoints',
+      ].sort(),
     );
     expect(routing.BUCKETS).toBe(10_000);
   });

@@ -1,10 +1,10 @@
 export { BUCKETS, MAX_KEY_UNITS, bucketOf, weightToBasisPoints, inCanary } from './buckets.js';
-export { cookieValue } from './cookie.js';
+export { cookieValue, cookieValueStart, lastCookieValueEnd } from './cookie.js';
 export { DEFAULT_STICKY_KEY } from './sticky-key.js';
 export { MAX_REGEX_INPUT } from './rules.js';
 export { compileRollout } from './rollout.js';
 export { compileTable, EMPTY_TABLE } from './table.js';
-export { BoundedCache, type CacheCounters } from './bounded-cache.js';
+export { BoundedCache, MAX_PROBES, type CacheCounters } from './bounded-cache.js';
 export type {
   Side,
   DecisionReason,

@@ -149,6 +149,22 @@ describe('decide', () => {
     );
   });
 
+  it('finds listed users the same way in short lists (scanned) and long ones (a Map)', () => {
+    const user = fc.string({ unit: fc.constantFrom('a', 'b', '1', '-'), minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(user, { maxLength: 40 }), fc.array(user, { maxLength: 40 }), fc.array(user, { maxLength: 20 }), (allow, deny, asked) => {
+        const rollout = compileRollout(record('lists', { traffic: { weight: 50, stickyKey: ['header:x-user-id'] }, users: { allow, deny } }));
+        for (const id of [...asked, ...allow, ...deny]) {
+          const expected = deny.includes(id) ? 'stable' : allow.includes(id) ? 'canary' : undefined;
+          const decision = rollout.decide(facts({ headers: { 'x-user-id': id } }));
+          if (expected === undefined) expect(decision.reason).toBe('weight');
+          else expect(decision).toMatchObject({ side: expected, reason: 'user-list' });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('routes a paused rollout by its weight as usual', () => {
     const rollout = compileRollout(record('checkout', { traffic: { weight: 100 } }, 'paused'));
     expect(rollout.decide(facts({ headers: { 'x-user-id': 'u1' } }))).toMatchObject({ side: 'canary', reason: 'weight' });

@@ -17,13 +17,40 @@ import type {
   Side,
 } from './types.js';
 
-/**
- * The small allow/deny lists of the spec as one map from user to side, deny written last so it wins:
- * one lookup per decision instead of one per list.
- */
-type UserSides = ReadonlyMap<string, Side>;
+/** Up to this many listed users are found by a scan rather than a Map lookup. */
+const SCANNED_USERS = 16;
 
-const NO_USERS: UserSides = new Map<string, Side>();
+/**
+ * The allow/deny lists of the spec as one lookup from user to side, deny applied last so it wins:
+ * one lookup per decision instead of one per list. Why a scan for short lists: the sticky key is a
+ * new string on every request, and a Map must hash it first (a runtime call in V8); `===` against
+ * a few listed names mostly stops at their length, and hashes nothing.
+ */
+class UserSides {
+  private readonly users: readonly string[];
+  private readonly sides: readonly Side[];
+  private readonly map: ReadonlyMap<string, Side> | undefined;
+
+  constructor(bySide: ReadonlyMap<string, Side>) {
+    this.users = Object.freeze([...bySide.keys()]);
+    this.sides = Object.freeze([...bySide.values()]);
+    this.map = bySide.size > SCANNED_USERS ? bySide : undefined;
+    Object.freeze(this);
+  }
+
+  get size(): number {
+    return this.users.length;
+  }
+
+  sideOf(key: string): Side | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    const users = this.users;
+    for (let i = 0; i < users.length; i++) if (users[i] === key) return this.sides[i];
+    return undefined;
+  }
+}
+
+const NO_USERS = new UserSides(new Map<string, Side>());
 
 /** A compiled rollout; also carries what the table needs to match requests to it. */
 export class Rollout implements CompiledRollout {
@@ -106,7 +133,7 @@ export class Rollout implements CompiledRollout {
   private listed(key: string | undefined, facts: RequestFacts): Side | undefined {
     if (facts.listedUser === 'deny') return 'stable';
     if (key !== undefined && this.userSides.size > 0) {
-      const side = this.userSides.get(key);
+      const side = this.userSides.sideOf(key);
       if (side !== undefined) return side;
     }
     return facts.listedUser === 'allow' ? 'canary' : undefined;
@@ -204,7 +231,7 @@ function compileUsers(users: UserListsV1 | undefined): UserSides {
   const sides = new Map<string, Side>();
   for (const user of users.allow ?? []) sides.set(user, 'canary');
   for (const user of users.deny ?? []) sides.set(user, 'stable');
-  return sides;
+  return new UserSides(sides);
 }
 
 function forcedBy(state: RolloutRecordV1['state']): Side | undefined {

@@ -35,6 +35,11 @@ export interface RequestFacts {
   query(name: string): string | undefined;
   clientIp: string;
   /**
+   * The raw `Cookie` header, when the facts come from a live request: lets the proxy find the
+   * session id in it without making a string of it. Optional; `cookie(name)` is always there.
+   */
+  readonly rawCookieHeader?: string | undefined;
+  /**
    * The stored session binding of this request (as made by {@link CompiledRollout.bindingValue}),
    * looked up by the proxy before deciding; undefined when there is none or it was not found in time.
    */

@@ -8,6 +8,8 @@ import { RequestStats } from './forward/request-stats.js';
 import { RetryBudget } from './forward/retry-budget.js';
 import { UpstreamHealth } from './health/upstream-health.js';
 import { Drainer } from './lifecycle/drain.js';
+import { OriginRetirer } from './lifecycle/origin-retirer.js';
+import { originsNamedBy, type RetirementSettings } from './lifecycle/retirement-plan.js';
 import { buildAdmin } from './http/admin.js';
 import { buildDataPlane, type DataPlane } from './http/data-plane.js';
 import { BatchPublisher, type PublishBatch } from './metrics/batch-publisher.js';
@@ -19,6 +21,8 @@ import { poolHealthOf } from './routing/pool-health.js';
 import { RequestDecider } from './routing/request-decider.js';
 import { BindingStore } from './session/binding-store.js';
 import { registerBindingRoutes } from './session/binding-routes.js';
+import type { AnnounceBindingChange } from './session/binding-broadcast.js';
+import { sessionMetricLines } from './session/session-metrics.js';
 import type { SessionConfig } from './session/session-config.js';
 
 export interface ProxyAppDeps {
@@ -31,7 +35,9 @@ export interface ProxyAppDeps {
   /** Pools, health checks, forwarded headers, drain; defaults when absent. */
   forwarding?: ForwardingConfig;
   /** Session bindings and user sets in Redis, and the override secret; without them no session is bound. */
-  sessions?: { redis: Redis | undefined; config: SessionConfig };
+  sessions?: { redis: Redis | undefined; config: SessionConfig; announce?: AnnounceBindingChange };
+  /** When origins that left the config are closed; defaults: settle = connect timeout, grace = drain grace. */
+  retirement?: Partial<RetirementSettings>;
 }
 
 /** The proxy's parts, wired but not listening, so tests can drive them directly. */
@@ -51,6 +57,8 @@ export interface ProxyApp {
   decider: RequestDecider;
   /** undefined without Redis */
   bindings: BindingStore | undefined;
+  /** Closes pools and drops health state of origins the applied table no longer names. */
+  retirer: OriginRetirer;
 }
 
 export function buildApp(deps: ProxyAppDeps): ProxyApp {
@@ -58,7 +66,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
   const metrics = new MetricAggregator();
   const forwarding = deps.forwarding ?? DEFAULT_FORWARDING;
   const upstreams = new UpstreamRegistry(forwarding.keepAlive);
-  const health = new UpstreamHealth(forwarding.activeChecks, forwarding.outlier, () => originsInUse(holder, upstreams));
+  const health = new UpstreamHealth(forwarding.activeChecks, forwarding.outlier, () => originsInUse(holder));
   const requestStats = new RequestStats();
   const forwarder = createForwarder(forwarding, {
     connectTimeoutMs: forwarding.connectTimeoutMs,
@@ -77,7 +85,13 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     redis === undefined || sessionConfig === undefined
       ? undefined
       : new BindingStore(redis, { deadlineMs: sessionConfig.deadlineMs, cacheEntries: sessionConfig.cacheEntries, cacheTtlMs: sessionConfig.cacheTtlMs });
-  const decider = new RequestDecider({ bindings, overrideSecret: sessionConfig?.overrideSecret, health: poolHealthOf(health) });
+  const decider = new RequestDecider({
+    bindings,
+    overrideSecret: sessionConfig?.overrideSecret,
+    health: poolHealthOf(health),
+    // Regions by CIDR and the IP sticky key use the client address the trusted proxies saw.
+    trustedProxies: forwarding.trustedProxies,
+  });
   const dataPlane = buildDataPlane({
     decider,
     holder,
@@ -88,6 +102,13 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     loadBalancing: forwarding.loadBalancing,
   });
   drainer.track(dataPlane.server);
+  // Blue/green releases change addresses every time: an origin that left the config is closed once its requests end.
+  const retirer = new OriginRetirer(
+    holder,
+    { upstreams, health, forwarder },
+    { settleMs: deps.retirement?.settleMs ?? forwarding.connectTimeoutMs, graceMs: deps.retirement?.graceMs ?? forwarding.drainGraceMs },
+    deps.logger.child({ module: 'retirement' }),
+  );
   const admin = buildAdmin({
     holder,
     publisher: publisher.stats,
@@ -96,20 +117,20 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     upstreams,
     requestStats,
     drainer,
+    moreMetrics: () => sessionMetricLines({ decisions: decider.reasons, bindings }),
   });
   registerExplain(admin, { holder, decider });
-  if (bindings !== undefined) registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, adminToken: sessionConfig?.adminToken });
-  return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings };
+  if (bindings !== undefined) {
+    registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, adminToken: sessionConfig?.adminToken, announce: deps.sessions?.announce });
+  }
+  return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings, retirer };
 }
 
-/** Every endpoint origin the current table names or the proxy has forwarded to. */
-function originsInUse(holder: TableHolder, upstreams: UpstreamRegistry): ReadonlySet<string> {
-  const origins = new Set<string>();
-  for (const rollout of holder.current.rollouts) {
-    for (const url of [...rollout.stable.upstreams, ...rollout.canary.upstreams]) origins.add(upstreams.get(url).origin);
-    // Region pools too, so a region's pool is checked before the first request is sent to it.
-    for (const pool of rollout.pools) for (const url of pool.upstreams) origins.add(upstreams.get(url).origin);
-  }
-  for (const upstream of upstreams.all()) origins.add(upstream.origin);
-  return origins;
+/**
+ * The endpoint origins to health-check: those the current table names, region pools included so
+ * a region's pool is checked before its first request. Origins that left the config are not
+ * checked; the OriginRetirer drops their state.
+ */
+function originsInUse(holder: TableHolder): ReadonlySet<string> {
+  return originsNamedBy(holder.current);
 }

@@ -6,6 +6,7 @@ import { startFlushLoop } from './metrics/flush-loop.js';
 import { watchConfig } from './nats/config-watcher.js';
 import { startHeartbeat } from './nats/heartbeat.js';
 import { connectSessionRedis } from './session/redis-client.js';
+import { applyAnnouncedBindings, bindingAnnouncer } from './session/binding-broadcast.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId: config.proxyId });
@@ -23,7 +24,7 @@ const app = buildApp({
   natsConnected: () => !nc.isClosed(),
   logger,
   forwarding: config.forwarding,
-  sessions: { redis, config: config.sessions },
+  sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, config.proxyId, logger.child({ module: 'sessions' })) },
 });
 
 const kv = await openConfigBucket(nc);
@@ -35,6 +36,9 @@ void keepRunning('config watch', () => watchConfig(kv, app.holder, configLogger)
 const version = (): number => app.holder.current.version;
 const stopHeartbeat = startHeartbeat(nc, config.proxyId, version, 2000, app.holder);
 const stopFlushing = startFlushLoop(app.metrics, app.publisher, version, config.metricsIntervalMs, logger);
+// Bindings other proxies move or clear reach this proxy's cache at once, not after its TTL.
+const stopApplyingBindings =
+  app.bindings === undefined ? () => undefined : applyAnnouncedBindings(nc, app.bindings, config.proxyId, logger.child({ module: 'sessions' }));
 
 await app.admin.listen({ port: config.adminPort, host: '0.0.0.0' });
 await app.dataPlane.listen({ port: config.port, host: '0.0.0.0' });
@@ -47,6 +51,8 @@ closeOnSignals(logger, [
   () => app.upstreams.close(),
   stopFlushing,
   stopHeartbeat,
+  stopApplyingBindings,
+  () => app.retirer.stop(),
   () => app.admin.close(),
   () => app.dataPlane.close(),
   () => app.forwarder.close(),

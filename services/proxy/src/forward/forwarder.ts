@@ -28,6 +28,11 @@ export interface Forwarder {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: ForwardTarget): void;
   /** Closes pooled upstream connections the engine owns (shutdown). */
   close(): Promise<void>;
+  /**
+   * Closes what the engine keeps for `origin`, which left the config: idle connections at once,
+   * busy ones when their request ends. A later request to it starts a new pool.
+   */
+  retire(origin: string): Promise<void>;
 }
 
 /** The engines to choose from with GRAYLANE_FORWARDING_ENGINE. */

@@ -2,6 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errorBody, sendError } from '../http/error-response.js';
 import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
 import { claimUpstream, ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders, type HostMode } from './forwarded-headers.js';
@@ -44,6 +45,9 @@ export class NodeHttpForwarder implements Forwarder {
 
   /** The keep-alive agents belong to the UpstreamRegistry, which closes them. */
   async close(): Promise<void> {}
+
+  /** The agents belong to the UpstreamRegistry, which retires them (`UpstreamRegistry.retire`); this engine keeps nothing else per origin. */
+  async retire(): Promise<void> {}
 
   forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget): void {
     const started = performance.now();
@@ -176,7 +180,7 @@ export class NodeHttpForwarder implements Forwarder {
       if (finished) return;
       const kind = error instanceof AttemptFailure ? error.kind : 'connect';
       settings.recordOutcome(upstream.origin, true);
-      const body = JSON.stringify({ error: `upstream unavailable: ${error.message}`, pool: target.pool, upstream: upstream.origin });
+      const body = JSON.stringify(errorBody('GRAYLANE_UNAVAILABLE', `upstream unavailable: ${error.message}`, { pool: target.pool, upstream: upstream.origin }));
       const status = kind === 'timeout' ? '504 Gateway Timeout' : '502 Bad Gateway';
       socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       done({ failure: kind });
@@ -187,11 +191,5 @@ export class NodeHttpForwarder implements Forwarder {
 
 /** Answers `status` with a JSON body naming the pool and endpoint, or cuts the response if it already started. */
 export function fail(res: ServerResponse, status: number, pool: string, upstream: string, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: message, pool, upstream });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  sendError(res, status, 'GRAYLANE_UNAVAILABLE', message, { pool, upstream });
 }

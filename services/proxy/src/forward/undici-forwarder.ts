@@ -63,6 +63,14 @@ export class UndiciForwarder implements Forwarder {
     this.pools.clear();
   }
 
+  /** Closes the pool of an origin that left the config: `close` lets its requests finish, then ends its connections. */
+  async retire(origin: string): Promise<void> {
+    const pool = this.pools.get(origin);
+    if (pool === undefined) return;
+    this.pools.delete(origin);
+    await pool.close();
+  }
+
   private poolOf(upstream: Upstream): Pool {
     let pool = this.pools.get(upstream.origin);
     if (pool === undefined) {

@@ -28,7 +28,7 @@ export const DEFAULT_KEEP_ALIVE: KeepAliveLimits = Object.freeze({ maxSockets: 1
 
 /**
  * Keep-alive agents by upstream origin, shared across table versions so a config change does
- * not drop warm connections.
+ * not drop warm connections; an origin that leaves the config is retired (`OriginRetirer`).
  */
 export class UpstreamRegistry {
   private readonly byOrigin = new Map<string, Upstream>();
@@ -53,6 +53,23 @@ export class UpstreamRegistry {
   /** Every endpoint in use, for metrics. */
   all(): IterableIterator<Upstream> {
     return this.byOrigin.values();
+  }
+
+  /** Requests in flight to `origin`; 0 when it is not known. */
+  outstandingOf(origin: string): number {
+    return this.byOrigin.get(origin)?.outstanding ?? 0;
+  }
+
+  /**
+   * Forgets `origin` (it left the config) and closes its agent gracefully: idle connections now,
+   * busy ones when their request is done. A later `get` of it starts a new agent.
+   */
+  retire(origin: string): void {
+    const upstream = this.byOrigin.get(origin);
+    if (upstream === undefined) return;
+    this.byOrigin.delete(origin);
+    for (const [url, known] of this.byUrl) if (known === upstream) this.byUrl.delete(url);
+    closeWhenIdle(upstream.agent);
   }
 
   /** Closes every pooled connection (shutdown). */
@@ -83,4 +100,11 @@ function createUpstream(origin: string, limits: KeepAliveLimits): Upstream {
     agent: secure ? new HttpsAgent(options) : new HttpAgent(options),
     outstanding: 0,
   };
+}
+
+/** Closes an agent's idle connections now and each busy one as soon as its request ends. */
+function closeWhenIdle(agent: HttpAgent): void {
+  // Documented hook: an agent asks it before pooling a freed socket; false destroys the socket.
+  agent.keepSocketAlive = () => false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }

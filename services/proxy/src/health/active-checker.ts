@@ -27,6 +27,8 @@ export class ActiveChecker {
   private readonly states = new Map<string, CheckState>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
+  /** Origins forgotten since the round in progress began: its late answers about them are dropped. */
+  private readonly forgotten = new Set<string>();
 
   constructor(
     private readonly settings: ActiveCheckSettings,
@@ -36,6 +38,12 @@ export class ActiveChecker {
   /** True when active checks marked `origin` down. */
   isDown(origin: string): boolean {
     return this.states.get(origin)?.down === true;
+  }
+
+  /** Drops the check state of `origin` (it left the config); `origins()` no longer names it, so it is not probed again. */
+  forget(origin: string): void {
+    this.states.delete(origin);
+    this.forgotten.add(origin);
   }
 
   /** Starts probing (no-op without a path). */
@@ -56,12 +64,14 @@ export class ActiveChecker {
 
   /** One round of probes over every current endpoint; exposed for tests. */
   async checkAll(): Promise<void> {
+    this.forgotten.clear();
     const origins = this.origins();
     for (const origin of this.states.keys()) if (!origins.has(origin)) this.states.delete(origin);
     await Promise.all([...origins].map(async (origin) => this.note(origin, await this.probe(origin))));
   }
 
   private note(origin: string, passed: boolean): void {
+    if (this.forgotten.has(origin)) return;
     let state = this.states.get(origin);
     if (state === undefined) {
       state = { down: false, failures: 0, passes: 0 };

@@ -64,6 +64,11 @@ export class OutlierDetector {
     return this.records.get(origin)?.ejections ?? 0;
   }
 
+  /** Forgets one endpoint (it left the config): if it comes back, it starts with a clean record. */
+  forget(origin: string): void {
+    this.records.delete(origin);
+  }
+
   /** Forgets endpoints no longer in any pool, so the map stays bounded by the config. */
   retainOnly(origins: ReadonlySet<string>): void {
     for (const origin of this.records.keys()) if (!origins.has(origin)) this.records.delete(origin);

@@ -50,6 +50,13 @@ export class UpstreamHealth implements HealthView {
     this.detector.record(origin, failed, this.now());
   }
 
+  /** Drops everything known about `origin` (it left the config), so if it comes back it starts healthy and unjudged. */
+  forget(origin: string): void {
+    this.detector.forget(origin);
+    this.checker.forget(origin);
+    for (const [url, known] of this.originCache) if (known === origin) this.originCache.delete(url);
+  }
+
   start(): void {
     this.checker.start();
   }

@@ -14,6 +14,8 @@ export interface AdminDeps {
   upstreams: UpstreamRegistry;
   requestStats: RequestStats;
   drainer: Drainer;
+  /** more metric lines from other parts of the proxy (routing decisions, session store), appended as given */
+  moreMetrics?: () => readonly string[];
 }
 
 /** A Prometheus label value, escaped as the text format requires. */
@@ -73,7 +75,9 @@ export function renderMetrics(deps: AdminDeps): string {
   for (const upstream of deps.upstreams.all()) {
     lines.push(`graylane_proxy_upstream_outstanding_requests{upstream="${label(upstream.origin)}"} ${upstream.outstanding}`);
   }
-  lines.push('# TYPE graylane_proxy_in_flight_requests gauge', `graylane_proxy_in_flight_requests ${deps.drainer.active}`, '');
+  lines.push('# TYPE graylane_proxy_in_flight_requests gauge', `graylane_proxy_in_flight_requests ${deps.drainer.active}`);
+  if (deps.moreMetrics !== undefined) lines.push(...deps.moreMetrics());
+  lines.push('');
   return lines.join('\n');
 }
 

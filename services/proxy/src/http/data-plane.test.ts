@@ -113,13 +113,18 @@ describe('data plane', () => {
   it('answers 404 naming host and path when no rollout matches', async () => {
     const seen = await send('/elsewhere', { host: 'other.example.com' });
     expect(seen.status).toBe(404);
-    expect((JSON.parse(seen.body) as { error: string }).error).toBe('no rollout matches host "other.example.com" and path "/elsewhere"');
+    expect((JSON.parse(seen.body) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'GRAYLANE_NOT_FOUND',
+      message: 'no rollout matches host "other.example.com" and path "/elsewhere"',
+      retryable: false,
+    });
   });
 
   it('answers 502 naming the pool when the upstream is gone, and counts it as an error', async () => {
     const seen = await send('/dead', { 'x-user-id': 'u1' });
     expect(seen.status).toBe(502);
-    const body = JSON.parse(seen.body) as { pool: string; upstream: string };
+    const body = JSON.parse(seen.body) as { error: { code: string }; pool: string; upstream: string };
+    expect(body.error.code).toBe('GRAYLANE_UNAVAILABLE');
     expect(body.pool).toMatch(/^v[12]$/);
     expect(body.upstream).toBe('http://127.0.0.1:1');
     const series = app.metrics.drain().filter((s) => s.rollout === 'dead');

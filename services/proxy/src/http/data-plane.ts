@@ -6,6 +6,7 @@ import type { UpstreamRegistry } from '../forward/upstream-pool.js';
 import type { HealthView } from '../health/upstream-health.js';
 import { statusClassOf, type MetricAggregator } from '../metrics/metric-aggregator.js';
 import { poolHealthOf } from '../routing/pool-health.js';
+import { sendError } from './error-response.js';
 import { RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
 import type { TableHolder } from '../routing/table-holder.js';
@@ -59,14 +60,14 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
 
   const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
     if (!deps.holder.hasConfig) {
-      reject(res, 503, 'graylane has not received any routing config yet');
+      sendError(res, 503, 'GRAYLANE_UNAVAILABLE', 'graylane has not received any routing config yet');
       return;
     }
     const table = deps.holder.current;
     const facts = new NodeRequestFacts(req);
     const rollout = table.match(facts.host, facts.path);
     if (rollout === undefined) {
-      reject(res, 404, `no rollout matches host "${facts.host}" and path "${facts.path}"`);
+      sendError(res, 404, 'GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`);
       return;
     }
     const decision = decider.decide(rollout, facts, lookedUp);
@@ -78,7 +79,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
         .then(() => {
           if (!req.destroyed) route(req, res, true);
         })
-        .catch((error: unknown) => reject(res, 500, `routing failed: ${error instanceof Error ? error.message : String(error)}`));
+        .catch((error: unknown) => sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
     const pool = decision.pool;
@@ -142,10 +143,4 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-function reject(res: ServerResponse, status: number, message: string): void {
-  const body = JSON.stringify({ error: message });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }

@@ -3,6 +3,7 @@ import { cookieValue, type ListedUser, type RequestFacts, type Side } from '@gra
 import { hostWithoutPort } from '../routing/request-facts.js';
 import { newDecisionContext, type RequestDecider } from '../routing/request-decider.js';
 import type { TableHolder } from '../routing/table-holder.js';
+import { errorBody } from './error-response.js';
 
 export interface ExplainDeps {
   holder: TableHolder;
@@ -73,15 +74,12 @@ export function registerExplain(admin: FastifyInstance, deps: ExplainDeps): void
     const facts = new DescribedFacts(request.query);
     const rollout = table.match(facts.host, facts.path);
     if (rollout === undefined) {
-      return reply.code(404).send({
-        error: `no rollout matches host "${facts.host}" and path "${facts.path}"`,
-        configVersion: table.version,
-      });
+      return reply.code(404).send(errorBody('GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`, { configVersion: table.version }));
     }
     await deps.decider.lookUp(rollout, facts);
     const context = newDecisionContext();
     const decision = deps.decider.decide(rollout, facts, true, context);
-    if (decision === undefined) return reply.code(500).send({ error: 'no decision after lookup' });
+    if (decision === undefined) return reply.code(500).send(errorBody('GRAYLANE_INTERNAL', 'no decision after lookup'));
     return {
       configVersion: table.version,
       rollout: rollout.name,

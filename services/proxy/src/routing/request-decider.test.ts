@@ -1,23 +1,28 @@
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { compileRollout, cookieValue, type PoolHealth, type RequestFacts } from '@graylane/routing';
+import { BindingStore, NONE } from '../session/binding-store.js';
 import { signOverride } from './override-signature.js';
 import { newDecisionContext, RequestDecider } from './request-decider.js';
+import { NodeRequestFacts } from './request-facts.js';
+import { TrustedProxies } from '../forward/trusted-proxies.js';
 
 const SECRET = 'tester-secret-0123456789';
 const NOW = 1_700_000_000_000;
 
+const rolloutSpec = {
+  match: {},
+  stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
+  canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
+  traffic: { weight: 0, stickyKey: ['header:x-user-id'] },
+  session: { cookie: 'SID', ttl: '30m' },
+};
 const rollout = compileRollout({
   name: 'checkout',
   state: 'progressing',
   updatedAt: '2025-01-01T00:00:00.000Z',
   updatedBy: 'test',
-  spec: {
-    match: {},
-    stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-    canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-    traffic: { weight: 0, stickyKey: ['header:x-user-id'] },
-    session: { cookie: 'SID', ttl: '30m' },
-  },
+  spec: rolloutSpec,
 });
 
 function facts(headers: Record<string, string>): RequestFacts {
@@ -55,5 +60,104 @@ describe('RequestDecider without Redis', () => {
     const stableDown: PoolHealth = { isHealthy: (pool) => pool.side !== 'stable' };
     const decider = new RequestDecider({ health: stableDown });
     expect(decider.decide(rollout, facts({ 'x-user-id': 'u' }), false)).toMatchObject({ side: 'canary', reason: 'region-fallback' });
+  });
+});
+
+describe('RequestDecider reading the session id in place', () => {
+  /** A Redis that takes writes and answers nothing: the tests fill the local cache through move(). */
+  const quietRedis = {
+    set: () => Promise.resolve('OK'),
+    pipeline: () => {
+      throw new Error('the cache should have answered');
+    },
+  } as unknown as Redis;
+
+  /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+
+  it('decides exactly as when the id is cut out first, over random Cookie headers', async () => {
+    const next = random(20_251_126);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const units = ['a', 'b', '1', '=', ';', ' ', '"', '\t', 'S', 'I', 'D', 'é'];
+    const junk = (max: number): string => Array.from({ length: Math.floor(next() * max) }, () => pick(units)).join('');
+    const ids = ['abc', 'a', '"q"', 'x'.repeat(256), 'x'.repeat(257), 'é1', 's1x2654435761'];
+    const inPlace = new BindingStore(quietRedis, { deadlineMs: 5, cacheEntries: 4, cacheTtlMs: 60_000, now: () => NOW });
+    const cutFirst = new BindingStore(quietRedis, { deadlineMs: 5, cacheEntries: 4, cacheTtlMs: 60_000, now: () => NOW });
+    const bound = compileRollout({
+      name: 'checkout',
+      state: 'progressing',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+      updatedBy: 'test',
+      spec: { ...rolloutSpec, traffic: { weight: 50, stickyKey: ['header:x-user-id'] }, session: { cookie: 'SID', ttl: '30m' } },
+    });
+    for (let round = 0; round < 3000; round++) {
+      if (next() < 0.3) {
+        // Bind or forget an id in both caches alike (4 entries: old ones are evicted as in the proxy).
+        const id = next() < 0.7 ? pick(ids) : junk(6);
+        const value = pick([bound.bindingValue('canary'), bound.bindingValue('stable'), NONE, 'canary:v1']);
+        await Promise.all([inPlace.move('checkout', id, value, 60_000), cutFirst.move('checkout', id, value, 60_000)]);
+      }
+      const id = next() < 0.8 ? pick(ids) : junk(8);
+      const header = pick([`SID=${id}`, `${junk(10)}; SID=${id}; ${junk(10)}`, ` SID = ${id} `, junk(20), `SID="${id}"`, `xSID=${id}`]);
+      const user: Record<string, string> = next() < 0.5 ? { 'x-user-id': junk(5) || 'u' } : {};
+      const live = new NodeRequestFacts({ url: '/', headers: { host: 'shop.example.com', cookie: header, ...user }, socket: { remoteAddress: '192.0.2.1' } } as never);
+      const described = facts({ cookie: header, ...user });
+      expect(described.rawCookieHeader).toBeUndefined();
+      const a = new RequestDecider({ bindings: inPlace }).decide(bound, live, next() < 0.5);
+      const b = new RequestDecider({ bindings: cutFirst }).decide(bound, described, a !== undefined);
+      expect([a, live.sessionBinding]).toEqual([b, described.sessionBinding]);
+      expect(inPlace.stats).toEqual(cutFirst.stats);
+    }
+    expect(inPlace.stats.cacheHits).toBeGreaterThan(100);
+    expect(inPlace.stats.oversizedIds).toBeGreaterThan(10);
+  });
+});
+
+describe('RequestDecider behind trusted proxies', () => {
+  const regional = compileRollout({
+    name: 'regional',
+    state: 'progressing',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    updatedBy: 'test',
+    spec: {
+      ...rolloutSpec,
+      traffic: { weight: 0, stickyKey: ['ip'] },
+      regions: {
+        from: { cidrs: { beijing: ['198.51.100.0/24'] } },
+        pools: { beijing: { stable: ['http://127.0.0.1:9101'] } },
+      },
+    },
+  });
+  const live = (peer: string, forwardedFor?: string): NodeRequestFacts =>
+    new NodeRequestFacts({
+      url: '/',
+      headers: forwardedFor === undefined ? { host: 'shop.example.com' } : { host: 'shop.example.com', 'x-forwarded-for': forwardedFor },
+      socket: { remoteAddress: peer },
+    } as never);
+
+  it('finds the region of the client behind a trusted proxy, and ignores a spoofed X-Forwarded-For from anyone else', () => {
+    const decider = new RequestDecider({ trustedProxies: new TrustedProxies(['10.0.0.0/8']) });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7'), false)).toMatchObject({ region: 'beijing', pool: { key: 'beijing/stable' } });
+    // A forged entry left of what the trusted proxy saw does not count.
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7, 203.0.113.1'), false)).toMatchObject({ region: '' });
+    // The same header straight from a client is ignored.
+    expect(decider.decide(regional, live('203.0.113.1', '198.51.100.7'), false)).toMatchObject({ region: '', pool: { key: 'stable' } });
+    // Without trusted proxies configured, the peer is the client.
+    expect(new RequestDecider().decide(regional, live('10.0.0.5', '198.51.100.7'), false)).toMatchObject({ region: '' });
+  });
+
+  it('hashes the IP sticky key of the real client, so users behind one load balancer are spread', () => {
+    const decider = new RequestDecider({ trustedProxies: new TrustedProxies(['10.0.0.0/8']) });
+    const behind = live('10.0.0.5', '198.51.100.7');
+    decider.decide(regional, behind, false);
+    expect(regional.stickyKeyOf(behind)).toBe('198.51.100.7');
   });
 });

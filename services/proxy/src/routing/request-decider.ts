@@ -1,4 +1,14 @@
-import type { CompiledRollout, Decision, DecisionReason, ListedUser, PoolHealth, RequestFacts } from '@graylane/routing';
+import {
+  cookieValueStart,
+  lastCookieValueEnd,
+  type CompiledRollout,
+  type Decision,
+  type DecisionReason,
+  type ListedUser,
+  type PoolHealth,
+  type RequestFacts,
+} from '@graylane/routing';
+import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import { NONE, type BindingStore, type LookupKeys } from '../session/binding-store.js';
 import { OVERRIDE_HEADER, verifyOverride } from './override-signature.js';
 
@@ -10,6 +20,11 @@ export interface RequestDeciderOptions {
   overrideSecret?: string | undefined;
   /** pool health for region fallback; without it every pool counts as healthy */
   health?: PoolHealth | undefined;
+  /**
+   * `GRAYLANE_TRUSTED_PROXIES`: behind them the client address (regions by CIDR, the IP sticky
+   * key) is the right-most untrusted X-Forwarded-For entry; without them, the socket's peer
+   */
+  trustedProxies?: TrustedProxies | undefined;
   now?: () => number;
 }
 
@@ -42,10 +57,14 @@ export class RequestDecider {
     'region-fallback': 0,
   };
 
-  constructor(private readonly options: RequestDeciderOptions = {}) {}
+  constructor(private readonly options: RequestDeciderOptions = {}) {
+    // An empty list (GRAYLANE_TRUSTED_PROXIES unset) trusts no one: skip the per-request call.
+    if (options.trustedProxies?.empty === true) this.options = { ...options, trustedProxies: undefined };
+  }
 
   decide(rollout: CompiledRollout, facts: RequestFacts, lookedUp: boolean, context?: DecisionContext): Decision | undefined {
-    const { bindings, overrideSecret } = this.options;
+    const { bindings, overrideSecret, trustedProxies } = this.options;
+    if (trustedProxies !== undefined) (facts as Partial<ForwardedFacts>).trustForwardedFor?.(trustedProxies);
     if (overrideSecret !== undefined) {
       const value = facts.header(OVERRIDE_HEADER);
       if (value !== undefined) {
@@ -53,15 +72,30 @@ export class RequestDecider {
         if (context !== undefined) context.overrideValid = facts.override !== undefined;
       }
     }
-    let sessionId: string | undefined;
+    // The session id is `idText.slice(idStart, idEnd)`: read in place from the Cookie header when
+    // the facts have it, so a cache hit (the common case) never makes a string of it.
+    let idText: string | undefined;
+    let idStart = 0;
+    let idEnd = 0;
     let bindingKnown = true;
     // A forced state (rolled back, aborted, promoted) overrides bindings and lists: don't ask Redis for them.
     if (bindings !== undefined && !isForced(rollout)) {
       const session = rollout.session;
       if (session !== undefined) {
-        sessionId = bindings.usableId(facts.cookie(session.cookie));
-        if (sessionId !== undefined) {
-          const cached = bindings.cachedBinding(rollout.name, sessionId);
+        const header = facts.rawCookieHeader;
+        if (header !== undefined) {
+          idStart = cookieValueStart(header, session.cookie);
+          if (idStart >= 0) {
+            idText = header;
+            idEnd = lastCookieValueEnd();
+          }
+        } else {
+          idText = facts.cookie(session.cookie);
+          idEnd = idText === undefined ? 0 : idText.length;
+        }
+        if (idText !== undefined && !bindings.usableLength(idEnd - idStart)) idText = undefined;
+        if (idText !== undefined) {
+          const cached = bindings.cachedBindingIn(rollout.name, idText, idStart, idEnd);
           if (cached === undefined) {
             if (!lookedUp) return undefined;
             bindingKnown = false;
@@ -82,14 +116,14 @@ export class RequestDecider {
     }
     const decision = rollout.decide(facts, this.options.health);
     if (context !== undefined) {
-      context.sessionId = sessionId;
+      context.sessionId = idText?.slice(idStart, idEnd);
       context.listedUser = facts.listedUser;
       return decision;
     }
-    if (bindings !== undefined && sessionId !== undefined && decision.bindable && rollout.session !== undefined) {
+    if (bindings !== undefined && idText !== undefined && decision.bindable && rollout.session !== undefined) {
       // Known to be unbound (or bound to a retired version): write over it. Unknown because Redis
       // missed its deadline: write only if still unbound, so a slow Redis cannot move a session.
-      bindings.bind(rollout.name, sessionId, rollout.bindingValue(decision.side), rollout.session.ttlMs, bindingKnown);
+      bindings.bind(rollout.name, idText.slice(idStart, idEnd), rollout.bindingValue(decision.side), rollout.session.ttlMs, bindingKnown);
     }
     this.reasons[decision.reason]++;
     return decision;
@@ -99,6 +133,8 @@ export class RequestDecider {
   lookUp(rollout: CompiledRollout, facts: RequestFacts): Promise<void> {
     const bindings = this.options.bindings;
     if (bindings === undefined || isForced(rollout)) return Promise.resolve();
+    const trustedProxies = this.options.trustedProxies;
+    if (trustedProxies !== undefined) (facts as Partial<ForwardedFacts>).trustForwardedFor?.(trustedProxies);
     const keys: LookupKeys = {
       rollout: rollout.name,
       sessionId: undefined,
@@ -123,6 +159,11 @@ export class RequestDecider {
   private now(): number {
     return this.options.now === undefined ? Date.now() : this.options.now();
   }
+}
+
+/** Facts of a live request, which can read the client address behind trusted proxies (NodeRequestFacts). */
+interface ForwardedFacts {
+  trustForwardedFor(trusted: TrustedProxies): void;
 }
 
 function isForced(rollout: CompiledRollout): boolean {

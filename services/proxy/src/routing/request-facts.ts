@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { cookieValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
+import type { TrustedProxies } from '../forward/trusted-proxies.js';
+import { clientAddressOf } from './client-address.js';
 
 /**
  * RequestFacts over a Node request, computed lazily: a rollout that routes on one header never
@@ -16,6 +18,10 @@ export class NodeRequestFacts implements RequestFacts {
   listedUser: ListedUser | undefined = undefined;
   private readonly search: string;
   private params: URLSearchParams | undefined;
+  /** set by {@link trustForwardedFor}; without it the client is the socket's peer */
+  private trusted: TrustedProxies | undefined;
+  /** the client address behind trusted proxies, worked out once per request */
+  private forwardedClient: string | undefined;
 
   constructor(private readonly req: IncomingMessage) {
     const url = req.url ?? '/';
@@ -34,14 +40,33 @@ export class NodeRequestFacts implements RequestFacts {
     return cookieValue(this.req.headers.cookie, name);
   }
 
+  /** The raw Cookie header (Node joins repeated ones with `; `), for reading the session id in place. */
+  get rawCookieHeader(): string | undefined {
+    return this.req.headers.cookie;
+  }
+
   query(name: string): string | undefined {
     if (this.search === '') return undefined;
     this.params ??= new URLSearchParams(this.search);
     return this.params.get(name) ?? undefined;
   }
 
+  /** The client address: the socket's peer, or behind trusted proxies what they saw (see {@link clientAddressOf}). */
   get clientIp(): string {
-    return this.req.socket.remoteAddress ?? '';
+    const peer = this.req.socket.remoteAddress ?? '';
+    if (this.trusted === undefined) return peer;
+    this.forwardedClient ??= clientAddressOf(peer, this.req.headers['x-forwarded-for'], this.trusted);
+    return this.forwardedClient;
+  }
+
+  /**
+   * Believe X-Forwarded-For when the peer is one of `trusted`, for the client address (regions by
+   * CIDR, the IP sticky key). The RequestDecider calls this; the data plane builds the facts.
+   */
+  trustForwardedFor(trusted: TrustedProxies): void {
+    if (trusted.empty || this.trusted === trusted) return;
+    this.trusted = trusted;
+    this.forwardedClient = undefined;
   }
 }
 

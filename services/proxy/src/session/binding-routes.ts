@@ -3,6 +3,7 @@ import { GraylaneError } from '@graylane/contracts';
 import type { CompiledRollout } from '@graylane/routing';
 import { httpStatusOf } from '@graylane/runtime';
 import type { TableHolder } from '../routing/table-holder.js';
+import type { AnnounceBindingChange } from './binding-broadcast.js';
 import type { BindingStore } from './binding-store.js';
 
 export interface BindingRoutesDeps {
@@ -12,6 +13,8 @@ export interface BindingRoutesDeps {
   decisions: () => Readonly<Record<string, number>>;
   /** when set, PUT and DELETE need `Authorization: Bearer <adminToken>` */
   adminToken: string | undefined;
+  /** tells the other proxies, so their caches drop or replace the entry at once; without it they catch up within their cache TTL */
+  announce?: AnnounceBindingChange | undefined;
 }
 
 interface SessionParams {
@@ -26,7 +29,8 @@ interface SessionParams {
  * - `PUT /_graylane/sessions/:rollout/:session` with `{"side":"stable"|"canary"}`: move a session
  * - `DELETE /_graylane/sessions/:rollout/:session`: clear one binding; `DELETE /_graylane/sessions/:rollout`: all of a rollout
  *
- * Redis changes at once; this proxy's cache too; other proxies see it within their cache TTL.
+ * Redis changes at once, and this proxy's cache; with `announce` (NATS), every other proxy's cache
+ * at once too; without it they see the change within their cache TTL.
  */
 export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoutesDeps): void {
   const rolloutOf = (name: string): CompiledRollout => {
@@ -74,7 +78,9 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
         throw new GraylaneError('GRAYLANE_VALIDATION', `side ${JSON.stringify(side) ?? 'undefined'}: expected "stable" or "canary"`, { field: '/side' });
       }
       const binding = rollout.bindingValue(side);
-      await deps.bindings.move(rollout.name, request.params.session, binding, rollout.session?.ttlMs ?? 0);
+      const ttlMs = rollout.session?.ttlMs ?? 0;
+      await deps.bindings.move(rollout.name, request.params.session, binding, ttlMs);
+      deps.announce?.({ rollout: rollout.name, session: request.params.session, binding, ttlMs });
       return { rollout: rollout.name, session: request.params.session, binding };
     } catch (error) {
       return fail(reply, error);
@@ -85,6 +91,7 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
     try {
       rolloutOf(request.params.rollout);
       const existed = await deps.bindings.clear(request.params.rollout, request.params.session);
+      deps.announce?.({ rollout: request.params.rollout, session: request.params.session, binding: null, ttlMs: 0 });
       return { rollout: request.params.rollout, session: request.params.session, cleared: existed ? 1 : 0 };
     } catch (error) {
       return fail(reply, error);
@@ -94,7 +101,9 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
   admin.delete<{ Params: { rollout: string } }>('/_graylane/sessions/:rollout', async (request, reply) => {
     try {
       rolloutOf(request.params.rollout);
-      return { rollout: request.params.rollout, cleared: await deps.bindings.clearRollout(request.params.rollout) };
+      const cleared = await deps.bindings.clearRollout(request.params.rollout);
+      deps.announce?.({ rollout: request.params.rollout, binding: null, ttlMs: 0 });
+      return { rollout: request.params.rollout, cleared };
     } catch (error) {
       return fail(reply, error);
     }

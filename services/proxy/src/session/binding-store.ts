@@ -1,5 +1,7 @@
+import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { BoundedCache, type ListedUser } from '@graylane/routing';
+import { coarseNow } from './coarse-clock.js';
 
 /** Longest session id or user key looked up; longer ones are junk and are not stored (counted). */
 export const MAX_ID_LENGTH = 256;
@@ -21,6 +23,10 @@ export interface BindingStats {
   writes: number;
   /** session ids or user keys longer than {@link MAX_ID_LENGTH}, ignored */
   oversizedIds: number;
+  /** binding changes announced by other proxies and applied to the local cache */
+  announcementsApplied: number;
+  /** announcements that did not match their schema, dropped */
+  invalidAnnouncements: number;
 }
 
 /** The answers of one Redis round trip for one request. */
@@ -55,7 +61,19 @@ export class BindingStore {
    * of rollouts, never by the number of users.
    */
   private readonly caches = new Map<string, { sessions: BoundedCache<string>; users: BoundedCache<string> }>();
-  readonly stats: BindingStats = { cacheHits: 0, redisLookups: 0, deadlineMisses: 0, redisErrors: 0, writes: 0, oversizedIds: 0 };
+  /** the rollout asked about last and its caches: a run of requests for one rollout skips the Map lookup */
+  private lastRollout: string | undefined;
+  private lastCaches: { sessions: BoundedCache<string>; users: BoundedCache<string> } | undefined;
+  readonly stats: BindingStats = {
+    cacheHits: 0,
+    redisLookups: 0,
+    deadlineMisses: 0,
+    redisErrors: 0,
+    writes: 0,
+    oversizedIds: 0,
+    announcementsApplied: 0,
+    invalidAnnouncements: 0,
+  };
 
   constructor(
     private readonly redis: Redis,
@@ -72,17 +90,30 @@ export class BindingStore {
 
   /** The id as given, or undefined (counted) when it is too long to be a real one. */
   usableId(id: string | undefined): string | undefined {
-    if (id === undefined || id.length === 0) return undefined;
-    if (id.length > MAX_ID_LENGTH) {
+    return id !== undefined && this.usableLength(id.length) ? id : undefined;
+  }
+
+  /** Whether an id of `length` code units is worth looking up: not empty, and not too long to be a real one (counted). */
+  usableLength(length: number): boolean {
+    if (length === 0) return false;
+    if (length > MAX_ID_LENGTH) {
       this.stats.oversizedIds++;
-      return undefined;
+      return false;
     }
-    return id;
+    return true;
   }
 
   /** The cached binding: a value, {@link NONE} when Redis has none, undefined when not cached. */
   cachedBinding(rollout: string, sessionId: string): string | undefined {
-    const value = this.cachesOf(rollout).sessions.get(sessionId, this.now());
+    return this.cachedBindingIn(rollout, sessionId, 0, sessionId.length);
+  }
+
+  /**
+   * {@link cachedBinding} for the session id `text.slice(start, end)`, read in place: the proxy
+   * passes the Cookie header and where the id lies in it, so a cache hit makes no string.
+   */
+  cachedBindingIn(rollout: string, text: string, start: number, end: number): string | undefined {
+    const value = this.cachesOf(rollout).sessions.getIn(text, start, end, this.now());
     if (value !== undefined) this.stats.cacheHits++;
     return value;
   }
@@ -170,6 +201,19 @@ export class BindingStore {
     return removed;
   }
 
+  /**
+   * A change another proxy made in Redis through its admin API, applied to this cache only: the
+   * new binding for up to `ttlMs`, or the entry dropped (`binding` null), or every cached binding
+   * of the rollout dropped (`sessionId` undefined), so the next request reads Redis.
+   */
+  applyAnnounced(rollout: string, sessionId: string | undefined, binding: string | null, ttlMs: number): void {
+    this.stats.announcementsApplied++;
+    const sessions = this.cachesOf(rollout).sessions;
+    if (sessionId === undefined) sessions.clear();
+    else if (binding === null || ttlMs <= 0) sessions.delete(sessionId);
+    else sessions.set(sessionId, binding, this.now(), ttlMs);
+  }
+
   private store(keys: LookupKeys, results: [Error | null, unknown][]): void {
     const now = this.now();
     let index = 0;
@@ -195,18 +239,22 @@ export class BindingStore {
   }
 
   private cachesOf(rollout: string): { sessions: BoundedCache<string>; users: BoundedCache<string> } {
+    if (rollout === this.lastRollout && this.lastCaches !== undefined) return this.lastCaches;
     let caches = this.caches.get(rollout);
     if (caches === undefined) {
+      // Random seeds: session ids and user keys come from clients, who must not be able to predict collisions.
       caches = {
-        sessions: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs),
-        users: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs),
+        sessions: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs, randomInt(2 ** 31)),
+        users: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs, randomInt(2 ** 31)),
       };
       this.caches.set(rollout, caches);
     }
+    this.lastRollout = rollout;
+    this.lastCaches = caches;
     return caches;
   }
 
   private now(): number {
-    return this.options.now === undefined ? Date.now() : this.options.now();
+    return this.options.now === undefined ? coarseNow() : this.options.now();
   }
 }

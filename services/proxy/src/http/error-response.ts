@@ -1,0 +1,22 @@
+import type { ServerResponse } from 'node:http';
+import { GraylaneError, type ErrorCode } from '@graylane/contracts';
+
+/**
+ * The body of every answer the proxy gives itself instead of an upstream (no config, no rollout,
+ * upstream gone): the shape config and analytics use, `{ error: { code, message, retryable } }`,
+ * with `context` (pool, upstream, configVersion) beside `error`.
+ */
+export function errorBody(code: ErrorCode, message: string, context: Record<string, unknown> = {}): Record<string, unknown> {
+  return { error: new GraylaneError(code, message).toBody(), ...context };
+}
+
+/** Answers `res` with `status` and {@link errorBody}, unless headers already went out: then the connection is cut. */
+export function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string, context: Record<string, unknown> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(code, message, context));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
