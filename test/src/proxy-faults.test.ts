@@ -115,9 +115,13 @@ async function pacedAcross(targets: ProxyUnderTest[], ratePerS: number, duration
   return reports;
 }
 
-/** Paced rate per proxy and window length of the Redis scenario: well below saturation on a busy 2-core machine. */
+/**
+ * Paced rate per proxy and window length of the Redis scenario: well below saturation on a busy
+ * 2-core machine (at 200/s the load generator's own delays already dominate p99), and 500
+ * requests per proxy, so a p99 rests on its 5 slowest requests.
+ */
 const REDIS_RATE_PER_S = 100;
-const REDIS_WINDOW_MS = 3000;
+const REDIS_WINDOW_MS = 5000;
 /** "p99 stays within a few ms of normal" (issue 4). */
 const REDIS_P99_TOLERANCE_MS = 3;
 /**
@@ -302,7 +306,9 @@ describe('proxy under faults', () => {
             `two identical proxies with Redis ${noiseMs.toFixed(2)} ms apart`,
         );
       }
-      expect(p99(without.latenciesMs)).toBeLessThanOrEqual(normal + REDIS_P99_TOLERANCE_MS);
+      // "Normal" is what the two proxies with Redis showed: the slower of two identical proxies is as normal as the faster.
+      const normalAtWorst = Math.max(p99(a.latenciesMs), p99(b.latenciesMs));
+      expect(p99(without.latenciesMs)).toBeLessThanOrEqual(normalAtWorst + REDIS_P99_TOLERANCE_MS);
     });
   });
 
