@@ -32,6 +32,8 @@ export interface DataPlane {
 
 /** Idle keep-alive connections live longer than a typical load balancer's 60 s, so the LB closes first. */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** A client has this long to send its request headers. */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 /**
  * The proxied-traffic server: every method and path is matched to a rollout, decided, and
@@ -106,7 +108,10 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
   };
 
   // Every method Node's parser knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered here.
-  const server = createServer((req, res) => route(req, res));
+  // No limit on receiving a whole request (Node's default cuts uploads at 300 s, fastify's did not):
+  // a long upload streams to the upstream. Headers that trickle in (slowloris) are still cut at 60 s,
+  // set explicitly because Node derives its default from requestTimeout.
+  const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => route(req, res));
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   // WebSocket and other HTTP/1.1 upgrades are routed like any request and tunnelled.
