@@ -164,4 +164,22 @@ describe('BoundedCache', () => {
     colliding.forEach((text, i) => expect([i, undefined]).toContain(cache.get(text, 1)));
     expect(cache.get(colliding[0]!, 1)).toBe(0);
   });
+
+  it('refuses no honest key when full at a power-of-two size', () => {
+    // At 2^16 entries the slots fill the index exactly as far as its growth allows, the worst case
+    // for probe runs; random session ids must all be stored there, never taken for an attack.
+    const cache = new BoundedCache<number>(65_536, 1000, 12_345);
+    let state = 0x9e3779b9;
+    const nextHex = (): string => {
+      let text = '';
+      for (let word = 0; word < 4; word++) {
+        state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+        text += state.toString(16).padStart(8, '0');
+      }
+      return text;
+    };
+    for (let i = 0; i < 200_000; i++) cache.set(nextHex(), i, 0);
+    expect(cache.size).toBe(65_536);
+    expect(cache.counters.refused).toBe(0);
+  });
 });
