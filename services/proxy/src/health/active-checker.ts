@@ -29,6 +29,7 @@ export class ActiveChecker {
   private round: Promise<void> = Promise.resolve();
   /** Origins forgotten since the round in progress began: its late answers about them are dropped. */
   private readonly forgotten = new Set<string>();
+  private inRound = false;
 
   constructor(
     private readonly settings: ActiveCheckSettings,
@@ -43,7 +44,8 @@ export class ActiveChecker {
   /** Drops the check state of `origin` (it left the config); `origins()` no longer names it, so it is not probed again. */
   forget(origin: string): void {
     this.states.delete(origin);
-    this.forgotten.add(origin);
+    // Only a round in progress can bring a late answer; outside one (or with checks off) nothing is kept.
+    if (this.inRound) this.forgotten.add(origin);
   }
 
   /** Starts probing (no-op without a path). */
@@ -65,9 +67,15 @@ export class ActiveChecker {
   /** One round of probes over every current endpoint; exposed for tests. */
   async checkAll(): Promise<void> {
     this.forgotten.clear();
-    const origins = this.origins();
-    for (const origin of this.states.keys()) if (!origins.has(origin)) this.states.delete(origin);
-    await Promise.all([...origins].map(async (origin) => this.note(origin, await this.probe(origin))));
+    this.inRound = true;
+    try {
+      const origins = this.origins();
+      for (const origin of this.states.keys()) if (!origins.has(origin)) this.states.delete(origin);
+      await Promise.all([...origins].map(async (origin) => this.note(origin, await this.probe(origin))));
+    } finally {
+      this.inRound = false;
+      this.forgotten.clear();
+    }
   }
 
   private note(origin: string, passed: boolean): void {

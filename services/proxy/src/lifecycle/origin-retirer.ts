@@ -38,7 +38,9 @@ export class OriginRetirer {
   ) {
     this.plan = new RetirementPlan(settings);
     holder.onApplied(() => {
-      this.plan.tableApplied(originsNamedBy(holder.current), this.now());
+      // An origin back after it was retired starts healthy and unjudged, even if an answer that
+      // finished after its retirement (the grace path) left an outlier record behind.
+      for (const origin of this.plan.tableApplied(originsNamedBy(holder.current), this.now())) targets.health.forget(origin);
       this.schedule();
     });
   }

@@ -100,4 +100,16 @@ describe('RetirementPlan', () => {
     expect(plan.waiting).toBe(0);
     expect(plan.due(10_000, idle)).toEqual([]);
   });
+
+  it('names the origins that arrive: new ones and ones back after retirement, not ones kept while leaving', () => {
+    const plan = new RetirementPlan(settings);
+    expect(plan.tableApplied(new Set([X, Y]), 0)).toEqual([X, Y]);
+    expect(plan.tableApplied(new Set([Y]), 0)).toEqual([]);
+    // Named again while still leaving: kept, with its pool and health, so it does not arrive.
+    expect(plan.tableApplied(new Set([X, Y]), 50)).toEqual([]);
+    expect(plan.tableApplied(new Set([Y]), 100)).toEqual([]);
+    expect(plan.due(5000, idle)).toEqual([X]);
+    // Back after it was retired: it arrives, and starts fresh.
+    expect(plan.tableApplied(new Set([X, Y, Z]), 6000)).toEqual([X, Z]);
+  });
 });

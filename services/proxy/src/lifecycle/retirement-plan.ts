@@ -46,11 +46,18 @@ export class RetirementPlan {
     return this.leaving.has(origin);
   }
 
-  /** Notes the origins of a newly applied table; those the previous one named and this one does not start leaving. */
-  tableApplied(named: ReadonlySet<string>, now: number): void {
+  /**
+   * Notes the origins of a newly applied table; those the previous one named and this one does not
+   * start leaving. Returns the origins that arrive: named now, neither named before nor still
+   * leaving, so new or back after being retired; whatever a late answer left about them is stale.
+   */
+  tableApplied(named: ReadonlySet<string>, now: number): string[] {
+    const arrived: string[] = [];
+    for (const origin of named) if (!this.named.has(origin) && !this.leaving.has(origin)) arrived.push(origin);
     for (const origin of this.named) if (!named.has(origin) && !this.leaving.has(origin)) this.leaving.set(origin, now);
     for (const origin of named) this.leaving.delete(origin);
     this.named = named;
+    return arrived;
   }
 
   /** The origins to retire now, forgotten by the plan as they are returned. */
