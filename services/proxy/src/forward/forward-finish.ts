@@ -29,8 +29,9 @@ export class ForwardFinish {
     if (upstream !== undefined && !('failure' in outcome && outcome.failure === 'client-aborted')) {
       this.sinks.recordOutcome(upstream.origin, 'failure' in outcome || outcome.status >= 500);
     }
-    this.sinks.stats.record(this.target.pool, outcome, performance.now() - this.started);
-    this.target.onDone(outcome);
+    const elapsedMs = performance.now() - this.started;
+    this.sinks.stats.record(this.target.pool, outcome, elapsedMs);
+    this.target.onDone(outcome, elapsedMs);
   }
 }
 

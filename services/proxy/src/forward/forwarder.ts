@@ -13,7 +13,8 @@ export interface ForwardTarget {
   pool: string;
   /** Headers added to the response (x-graylane-*), or undefined. */
   responseHeaders: OutgoingHttpHeaders | undefined;
-  onDone: (outcome: ForwardOutcome) => void;
+  /** Called once, with how long the engine took from taking the request to its end (ms). */
+  onDone: (outcome: ForwardOutcome, elapsedMs: number) => void;
 }
 
 /**

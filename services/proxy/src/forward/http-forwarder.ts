@@ -138,8 +138,9 @@ export class NodeHttpForwarder implements Forwarder {
     const done = (outcome: ForwardOutcome): void => {
       if (finished) return;
       finished = true;
-      settings.stats.record(target.pool, outcome, performance.now() - started);
-      target.onDone(outcome);
+      const elapsedMs = performance.now() - started;
+      settings.stats.record(target.pool, outcome, elapsedMs);
+      target.onDone(outcome, elapsedMs);
     };
     const upstreamReq = (upstream.secure ? httpsRequest : httpRequest)({
       host: upstream.hostname,

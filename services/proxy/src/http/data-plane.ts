@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { CompiledRollout, Decision } from '@graylane/routing';
 import { Balancer, type LoadBalancingPolicy } from '../forward/balancer.js';
 import type { ForwardOutcome, Forwarder } from '../forward/forwarder.js';
 import type { UpstreamRegistry } from '../forward/upstream-pool.js';
@@ -60,6 +61,13 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     return found;
   };
 
+  // A version's latency is the engine's time from taking the request to the last byte of the
+  // upstream's answer: the proxy's own waits (a Redis lookup) before it are not the version's.
+  const record = (rollout: CompiledRollout, decision: Decision, outcome: ForwardOutcome, elapsedMs: number): void => {
+    const status = 'status' in outcome ? outcome.status : undefined;
+    deps.metrics.record(rollout.name, decision.side, decision.pool.name, statusClassOf(status), elapsedMs * 1000, decision.region);
+  };
+
   const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
     if (!deps.holder.hasConfig) {
       sendError(res, 503, 'GRAYLANE_UNAVAILABLE', 'graylane has not received any routing config yet');
@@ -85,9 +93,6 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       return;
     }
     const pool = decision.pool;
-    // The version's latency is measured from here, when the request leaves for the upstream, to
-    // the last byte of its answer: the proxy's own waits (a Redis lookup) are not the version's.
-    const forwarded = performance.now();
     deps.forwarder.forward(req, res, {
       balancer: balancerOf(pool.upstreams),
       pool: pool.name,
@@ -98,11 +103,9 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
             'x-graylane-config-version': String(table.version),
           }
         : undefined,
-      onDone: (outcome: ForwardOutcome) => {
+      onDone: (outcome, elapsedMs) => {
         if ('failure' in outcome && outcome.failure === 'client-aborted') return;
-        const status = 'status' in outcome ? outcome.status : undefined;
-        const latencyUs = (performance.now() - forwarded) * 1000;
-        deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), latencyUs, decision.region);
+        record(rollout, decision, outcome, elapsedMs);
       },
     });
   };
@@ -122,7 +125,6 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
     }
-    const started = performance.now();
     // Upgrades decide from the local cache only (lookedUp = true), so the handshake never waits on Redis.
     const decision = decider.decide(rollout, facts, true) ?? rollout.decide(facts);
     const pool = decision.pool;
@@ -130,10 +132,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       balancer: balancerOf(pool.upstreams),
       pool: pool.name,
       responseHeaders: undefined,
-      onDone: (outcome: ForwardOutcome) => {
-        const status = 'status' in outcome ? outcome.status : undefined;
-        deps.metrics.record(rollout.name, decision.side, pool.name, statusClassOf(status), (performance.now() - started) * 1000, decision.region);
-      },
+      onDone: (outcome, elapsedMs) => record(rollout, decision, outcome, elapsedMs),
     });
   });
   return {
