@@ -20,6 +20,7 @@ import {
 import { connectNats, createLogger, decodeJson, encodeJson, type NatsConnection } from '@graylane/runtime';
 import { freePort, startNats, waitForHttp } from '@graylane/testkit';
 import { printTable, type BenchRow } from './table.js';
+import { stopChild } from './stop-child.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
@@ -36,16 +37,7 @@ function startNode(script: string, env: Record<string, string>): ChildProcess {
 }
 
 async function stopAll(): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.map(stopChild));
 }
 
 /** Latest applied version per proxy, and who is waiting for a fleet to reach a version. */

@@ -15,6 +15,7 @@ import { bucketValueUs, LatencyHistogram } from '@graylane/histogram';
 import { connectNats, createLogger, decodeJson, encodeJson, ensureMetricsStream, type NatsConnection } from '@graylane/runtime';
 import { freePort, startClickHouse, startNats, waitForHttp, type RunningServer } from '@graylane/testkit';
 import { printTable } from './table.js';
+import { stopChild } from './stop-child.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20_000);
@@ -238,16 +239,7 @@ async function main(): Promise<void> {
         `that is ~${Math.round(rate * REQUESTS_PER_BATCH).toLocaleString('en')} requests/s across the fleet, and proportionally more at busier proxies.`,
     );
   } finally {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(children.map(stopChild));
     await Promise.all(servers.map((server) => server.stop()));
   }
 }

@@ -14,6 +14,7 @@ import { printTable, type BenchRow } from './table.js';
 import { backendConfig, proxyConfig, startNginx, type RunningNginx } from './proxy/nginx.js';
 import { pacingScript, runWrk, type WrkResult } from './proxy/wrk.js';
 import { cpuMsOf } from './proxy/cpu.js';
+import { stopChild } from './stop-child.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -31,14 +32,7 @@ const stoppers: (() => Promise<void>)[] = [];
 function spawnPinned(args: string[], env: Record<string, string> = {}): ChildProcess {
   const [command, argv] = PROXY_CPU === undefined ? [process.execPath, args] : ['taskset', ['-c', PROXY_CPU, process.execPath, ...args]];
   const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  stoppers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  );
+  stoppers.push(() => stopChild(child));
   return child;
 }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitForTcp } from '@graylane/testkit';
+import { stopChild } from '../stop-child.js';
 
 /** A body of fixed size that the backend nginx serves for every request. */
 export const FIXED_BODY = 'x'.repeat(256);
@@ -58,11 +59,6 @@ export async function startNginx(dir: string, config: string, port: number, cpus
   await waitForTcp(port, 10_000);
   return {
     pid: child.pid ?? 0,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
