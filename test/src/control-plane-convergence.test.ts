@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReplyV1, HistoryEntryV1 } from '@graylane/contracts';
 import { freePort, startNats, type RunningServer } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 const TOKEN = 'e2e-secret';
 let nats: RunningServer;
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const configPort = await freePort();
   configUrl = `http://127.0.0.1:${configPort}`;
   services.push(startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), GRAYLANE_CONFIG_TOKEN: TOKEN }));
-  await eventually('config ready', 30_000, async () => ((await get(`${configUrl}/readyz`)).status === 200 ? true : undefined));
+  await untilOk('config ready', `${configUrl}/readyz`);
 });
 
 afterAll(async () => {

@@ -14,8 +14,7 @@ import {
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, encodeJson, ensureEventsStream, openConfigBucket, type NatsConnection } from '@graylane/runtime';
 import { freePort, startNats, type RunningServer } from '@graylane/testkit';
-import { get } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 let nats: RunningServer;
 let nc: NatsConnection;
@@ -71,7 +70,7 @@ beforeAll(async () => {
       GRAYLANE_STEP_LEASE_MS: '1000',
     });
     replicas.set(id, replica);
-    await eventually(`${id} ready`, 30_000, async () => ((await get(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined));
+    await untilOk(`${id} ready`, `http://127.0.0.1:${port}/readyz`);
   }
 });
 

@@ -8,7 +8,7 @@ import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
 import { freePort, startNats, startRedis, waitForTcp, type RunningServer } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 /** A backend as its own process, so it can be killed like a crashed server. */
 function startBackend(name: string, port: number): ChildProcess {
@@ -156,7 +156,7 @@ async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; 
     GRAYLANE_METRICS_INTERVAL_MS: '200',
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await eventually('proxy ready', 30_000, async () => ((await get(`${adminUrl}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
+  await untilOk('proxy ready', `${adminUrl}/readyz`);
   return { process: started, url: `http://127.0.0.1:${port}`, adminUrl };
 }
 

@@ -2,17 +2,14 @@
 // client's CIDR range (behind a trusted load balancer, from X-Forwarded-For), each region has its
 // own stable and canary pools, and when a region's pool goes down its requests go to the next
 // healthy region of the fallback list, never to the dead pool.
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startNats, type RunningServer } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { writeRolloutFile } from './support/rollout-file.js';
 
 const USERS = 60;
 
@@ -75,29 +72,20 @@ beforeAll(async () => {
       GRAYLANE_TRUSTED_PROXIES: '127.0.0.1/32',
     }),
   );
-  await eventually('config ready', 30_000, async () => ((await get(`http://127.0.0.1:${configPort}/readyz`)).status === 200 ? true : undefined));
-  await eventually('proxy listening', 30_000, async () => ((await get(`${adminUrl}/healthz`)).status === 200 ? true : undefined));
-  const specFile = join(mkdtempSync(join(tmpdir(), 'graylane-regions-')), 'app.yaml');
-  writeFileSync(
-    specFile,
-    stringify({
-      apiVersion: 'graylane.dev/v1',
-      kind: 'Rollout',
-      metadata: { name: 'app' },
-      spec: {
-        match: { pathPrefix: '/app' },
-        stable: { name: 'v1', upstreams: [v1] },
-        canary: { name: 'v2', upstreams: [v2] },
-        responseHeaders: true,
-        traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        regions: {
-          from: { header: 'x-region', cidrs: { beijing: ['127.0.0.0/8'], shanghai: ['198.51.100.0/24'] } },
-          pools: { beijing: { stable: [bj1], canary: [bj2] }, shanghai: { stable: [sh1], canary: [sh2] } },
-          fallback: ['shanghai'],
-        },
-      },
-    }),
-  );
+  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
+  await untilOk('proxy listening', `${adminUrl}/healthz`);
+  const specFile = writeRolloutFile('app', {
+    match: { pathPrefix: '/app' },
+    stable: { name: 'v1', upstreams: [v1] },
+    canary: { name: 'v2', upstreams: [v2] },
+    responseHeaders: true,
+    traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+    regions: {
+      from: { header: 'x-region', cidrs: { beijing: ['127.0.0.0/8'], shanghai: ['198.51.100.0/24'] } },
+      pools: { beijing: { stable: [bj1], canary: [bj2] }, shanghai: { stable: [sh1], canary: [sh2] } },
+      fallback: ['shanghai'],
+    },
+  });
   const run = await runGraylane(['apply', '-f', specFile, '--json'], env);
   expect(run.code, `${run.stderr}\n${logs()}`).toBe(0);
   const version = (JSON.parse(run.stdout) as { version: number }).version;

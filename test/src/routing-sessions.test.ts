@@ -3,17 +3,14 @@
 // told over NATS), an abort moves canary sessions back to stable, and a slow or dead Redis never
 // stalls a request. The session counters move on the admin port's Prometheus /metrics.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { writeRolloutFile } from './support/rollout-file.js';
 
 const SESSIONS = 200;
 
@@ -135,26 +132,17 @@ beforeAll(async () => {
       GRAYLANE_SESSION_CACHE_TTL_MS: '600000',
     }),
   );
-  await eventually('config ready', 30_000, async () => ((await get(`http://127.0.0.1:${configPort}/readyz`)).status === 200 ? true : undefined));
-  await eventually('proxy listening', 30_000, async () => ((await get(`${adminUrl}/healthz`)).status === 200 ? true : undefined));
-  await eventually('proxy B listening', 30_000, async () => ((await get(`${otherAdminUrl}/healthz`)).status === 200 ? true : undefined));
-  const specFile = join(mkdtempSync(join(tmpdir(), 'graylane-sessions-')), 'shop.yaml');
-  writeFileSync(
-    specFile,
-    stringify({
-      apiVersion: 'graylane.dev/v1',
-      kind: 'Rollout',
-      metadata: { name: 'shop' },
-      spec: {
-        match: { pathPrefix: '/shop' },
-        stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
-        canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
-        responseHeaders: true,
-        traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        session: { cookie: 'SID', ttl: '30m' },
-      },
-    }),
-  );
+  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
+  await untilOk('proxy listening', `${adminUrl}/healthz`);
+  await untilOk('proxy B listening', `${otherAdminUrl}/healthz`);
+  const specFile = writeRolloutFile('shop', {
+    match: { pathPrefix: '/shop' },
+    stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
+    canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
+    responseHeaders: true,
+    traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+    session: { cookie: 'SID', ttl: '30m' },
+  });
   agent = new Agent({ keepAlive: true, maxSockets: 16 });
   await command(['apply', '-f', specFile]);
 }, 90_000);

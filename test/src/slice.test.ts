@@ -1,17 +1,14 @@
 // One request's whole journey through the real stack: CLI command → config service → JetStream
 // KV → proxy → backend → metric batches → analytics → ClickHouse → report.
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import type { ReportV1 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess } from './support/processes.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { writeRolloutFile } from './support/rollout-file.js';
 
 const USERS = 20_000;
 const REVISITS = 2_000;
@@ -50,25 +47,16 @@ beforeAll(async () => {
     startProcess('proxy', 'services/proxy/dist/main.js', { ...env, PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
   );
   for (const port of [configPort, analyticsPort]) {
-    await eventually(`readyz on ${port}`, 30_000, async () => ((await get(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined));
+    await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`);
   }
 
-  specFile = join(mkdtempSync(join(tmpdir(), 'graylane-slice-')), 'checkout.yaml');
-  writeFileSync(
-    specFile,
-    stringify({
-      apiVersion: 'graylane.dev/v1',
-      kind: 'Rollout',
-      metadata: { name: 'checkout' },
-      spec: {
-        match: { pathPrefix: '/checkout' },
-        stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
-        canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
-        responseHeaders: true,
-        traffic: { weight: 30, stickyKey: ['header:x-user-id', 'ip'] },
-      },
-    }),
-  );
+  specFile = writeRolloutFile('checkout', {
+    match: { pathPrefix: '/checkout' },
+    stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
+    canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
+    responseHeaders: true,
+    traffic: { weight: 30, stickyKey: ['header:x-user-id', 'ip'] },
+  });
 });
 
 afterAll(async () => {

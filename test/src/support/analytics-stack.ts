@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
 import { get, listenOnLoopback } from './http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess } from './processes.js';
+import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './processes.js';
 
 /** A running stack; `stop()` ends every process and server it started. */
 export interface AnalyticsStack {
@@ -64,10 +64,10 @@ export async function startAnalyticsStack(options: { proxies: number; database: 
   };
   try {
     for (const port of [configPort, analyticsPort]) {
-      await eventually(`readyz on ${port}`, 60_000, async () => ((await get(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined));
+      await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`, 60_000);
     }
     for (const admin of proxyAdminUrls) {
-      await eventually(`proxy ${admin} listening`, 30_000, async () => ((await get(`${admin}/healthz`)).status === 200 ? true : undefined));
+      await untilOk(`proxy ${admin} listening`, `${admin}/healthz`);
     }
   } catch (error) {
     const logs = stack.logs();
@@ -97,7 +97,7 @@ export async function startBackend(version: string, settings: Record<string, num
       if (seen !== 200) throw new Error(`demo backend ${url} refused settings ${JSON.stringify(patch)}: ${seen}`);
     },
   };
-  await eventually(`backend ${url}`, 15_000, async () => ((await get(`${url}/_demo/settings`)).status === 200 ? true : undefined));
+  await untilOk(`backend ${url}`, `${url}/_demo/settings`, 15_000);
   await backend.settings(settings);
   return backend;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { get } from './http.js';
 
 /** The repository root, from this file's place in test/src/support. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -80,4 +81,9 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
   }
   const cause = last instanceof Error ? `: ${last.message}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+}
+
+/** Waits until `url` answers 200 (a service's /readyz or /healthz). */
+export async function untilOk(what: string, url: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(what, timeoutMs, async () => ((await get(url)).status === 200 ? true : undefined));
 }
