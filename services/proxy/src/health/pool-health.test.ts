@@ -1,5 +1,5 @@
 // Pools against real loopback endpoints: retries, passive ejection and active checks.
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -7,6 +7,7 @@ import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { ActiveChecker } from './active-checker.js';
+import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 let app: ProxyApp;
 let proxyPort: number;
@@ -37,18 +38,7 @@ function tableFor(pathPrefix: string, upstreams: string[]): RoutingTableV1['roll
   };
 }
 
-function get(path: string, method = 'GET'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port: proxyPort, path, method }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = (path: string, method = 'GET'): Promise<LocalAnswer> => localRequest(proxyPort, path, { method });
 
 beforeAll(async () => {
   healthy = await serve('healthy', 200);

@@ -1,24 +1,14 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { buildApp, type ProxyApp } from '../app.js';
+import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 let app: ProxyApp;
 let backend: Server;
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = (port: number, path: string): Promise<LocalAnswer> => localRequest(port, path);
 
 beforeAll(async () => {
   backend = createServer((_req, res) => res.end('ok'));

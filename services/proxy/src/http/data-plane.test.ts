@@ -1,10 +1,11 @@
 // The data plane against real HTTP backends on loopback (no NATS: the table is applied directly).
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
+import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 let app: ProxyApp;
 let proxyPort: number;
@@ -35,18 +36,7 @@ function table(upstream: string, canaryUpstream = upstream): RoutingTableV1 {
   };
 }
 
-function send(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: proxyPort, path, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const send = (path: string, headers: Record<string, string> = {}): Promise<LocalAnswer> => localRequest(proxyPort, path, { headers });
 
 beforeAll(async () => {
   backend = createServer((req, res) => {

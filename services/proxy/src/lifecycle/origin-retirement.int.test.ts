@@ -1,13 +1,14 @@
 // Origins that leave the config are retired, against real loopback backends and both engines:
 // table A names X and Y, table B names Y and Z; under load, X's pooled connections close (the
 // backend sees them go), X is no longer probed, Y keeps its connections, and no request fails.
-import { createServer, request, Agent, type Server } from 'node:http';
+import { createServer, Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
+import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 /** A backend that tells its proxied connections apart from health-check ones. */
 interface Backend {
@@ -75,18 +76,7 @@ function table(main: Backend[], slow: Backend[]): RoutingTableV1 {
   };
 }
 
-function get(port: number, path: string, agent: Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = (port: number, path: string, agent: Agent): Promise<LocalAnswer> => localRequest(port, path, { agent });
 
 /** Closed-loop GETs from `workers` keep-alive clients until stopped; every non-200 or error is kept. */
 function startLoad(port: number, workers: number): { stop: () => Promise<{ total: number; failures: string[] }> } {
@@ -185,7 +175,7 @@ describe.each(['undici', 'node'] as const)('retiring origins that left the confi
     proxy.holder.apply(table([y, z], [z]), 2);
     expect(proxy.retirer.waiting).toBe(1);
     const slowAnswer = await slow;
-    expect(slowAnswer).toEqual({ status: 200, body: 'x' });
+    expect(slowAnswer).toMatchObject({ status: 200, body: 'x' });
     await until('X sees its proxied connections close', () => x.proxied.size === 0);
     await proxy.retirer.settled();
     const probesAtRetirement = x.probes;
