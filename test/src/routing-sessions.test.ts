@@ -1,10 +1,13 @@
 // Session stickiness through the real proxy and Redis: a session keeps the pool it first got across
 // a weight change, bindings can be moved through the admin API (and a second proxy follows at once,
-// told over NATS), an abort moves canary sessions back to stable, and a slow or dead Redis never
-// stalls a request. The session counters move on the admin port's Prometheus /metrics.
-import { spawn } from 'node:child_process';
+// told over NATS), every binding of one rollout can be cleared at once (the second proxy drops its
+// cached copies of that rollout, and of no other), an abort moves canary sessions back to stable,
+// and a slow or dead Redis never stalls a request. The session counters move on the admin port's
+// Prometheus /metrics.
+import { execFile, spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { Agent, request } from 'node:http';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend } from '@graylane/demo';
 import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
@@ -13,6 +16,10 @@ import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } f
 import { writeRolloutFile } from './support/rollout-file.js';
 
 const SESSIONS = 200;
+/** sessions bound in both rollouts for the clear-a-whole-rollout test */
+const CLEARED_SESSIONS = 30;
+
+const execFileAsync = promisify(execFile);
 
 let nats: RunningServer;
 let redis: RunningServer;
@@ -25,6 +32,8 @@ let adminUrl: string;
 let otherProxyUrl: string;
 let otherAdminUrl: string;
 let agent: Agent;
+let stableUpstream: string;
+let canaryUpstream: string;
 
 async function listen(server: Server): Promise<number> {
   backends.push(server);
@@ -55,9 +64,9 @@ interface Visit {
 
 /** One request of session `sid`, with a user id never seen before, so only the binding can keep it on its pool. */
 let visitCount = 0;
-async function visit(sid: string, through = proxyUrl): Promise<Visit> {
+async function visit(sid: string, through = proxyUrl, path = '/shop/cart'): Promise<Visit> {
   visitCount += 1;
-  const seen = await get(`${through}/shop/cart`, { 'x-user-id': `anonymous-${visitCount}`, cookie: `theme=dark; SID=${sid}` }, agent);
+  const seen = await get(`${through}${path}`, { 'x-user-id': `anonymous-${visitCount}`, cookie: `theme=dark; SID=${sid}` }, agent);
   expect(seen.status, seen.body).toBe(200);
   const pool = String(seen.headers['x-graylane-pool']);
   expect(JSON.parse(seen.body)).toMatchObject({ version: pool });
@@ -65,11 +74,39 @@ async function visit(sid: string, through = proxyUrl): Promise<Visit> {
 }
 
 async function visitAll(prefix: string, count: number): Promise<Visit[]> {
-  const visits: Visit[] = new Array<Visit>(count);
-  await runConcurrently(count, 16, async (i) => {
-    visits[i] = await visit(`${prefix}-${i}`);
+  return visitEach(Array.from({ length: count }, (_, i) => `${prefix}-${i}`));
+}
+
+/** One visit of each session in `sids` through `through` on `path`; the visits in the order of `sids`. */
+async function visitEach(sids: readonly string[], through = proxyUrl, path = '/shop/cart'): Promise<Visit[]> {
+  const visits: Visit[] = new Array<Visit>(sids.length);
+  await runConcurrently(sids.length, 16, async (i) => {
+    visits[i] = await visit(sids[i]!, through, path);
   });
   return visits;
+}
+
+/** The session ids Redis holds a binding for in `rollout`, read with redis-cli: a witness apart from the proxy. */
+async function sessionsBoundInRedis(rollout: string): Promise<string[]> {
+  const prefix = `graylane:session:${rollout}:`;
+  const { stdout } = await execFileAsync('redis-cli', ['-p', String(redis.port), '--scan', '--pattern', `${prefix}*`]);
+  return stdout
+    .split('\n')
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => key.slice(prefix.length))
+    .sort();
+}
+
+/** The binding proxy `admin` would use for session `sid` on `path` right now (null: none); explain binds nothing. */
+async function explainedBinding(admin: string, path: string, sid: string): Promise<string | null> {
+  const explained = await get(`${admin}/_graylane/explain?path=${encodeURIComponent(path)}&cookie=SID%3D${sid}`);
+  expect(explained.status, explained.body).toBe(200);
+  return (JSON.parse(explained.body) as { session: { binding: string | null } }).session.binding;
+}
+
+/** How far `series` moved from `before` to `after` (NaN when either lacks it, so a renamed series fails loudly). */
+function movedBy(before: Map<string, number>, after: Map<string, number>, series: string): number {
+  return (after.get(series) ?? Number.NaN) - (before.get(series) ?? Number.NaN);
 }
 
 function send(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -107,6 +144,8 @@ beforeAll(async () => {
   [nats, redis] = await Promise.all([startNats(), startRedis()]);
   const v1 = await listen(createDemoBackend('v1', { latencyMs: 0, tailRate: 0 }).server);
   const v2 = await listen(createDemoBackend('v2', { latencyMs: 0, tailRate: 0 }).server);
+  stableUpstream = `http://127.0.0.1:${v1}`;
+  canaryUpstream = `http://127.0.0.1:${v2}`;
   const [proxyPort, adminPort, configPort, otherPort, otherAdminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   env = { GRAYLANE_NATS_URL: nats.url };
   proxyUrl = `http://127.0.0.1:${proxyPort}`;
@@ -137,8 +176,8 @@ beforeAll(async () => {
   await untilOk('proxy B listening', `${otherAdminUrl}/healthz`);
   const specFile = writeRolloutFile('shop', {
     match: { pathPrefix: '/shop' },
-    stable: { name: 'v1', upstreams: [`http://127.0.0.1:${v1}`] },
-    canary: { name: 'v2', upstreams: [`http://127.0.0.1:${v2}`] },
+    stable: { name: 'v1', upstreams: [stableUpstream] },
+    canary: { name: 'v2', upstreams: [canaryUpstream] },
     responseHeaders: true,
     traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
     session: { cookie: 'SID', ttl: '30m' },
@@ -175,7 +214,7 @@ describe('session stickiness through the real proxy and Redis', () => {
     again.forEach((v, i) => expect(v, `session s-${i}`).toEqual({ pool: first[i]!.pool, reason: 'session' }));
     // What an operator's Prometheus sees: one Redis lookup per new session, the bindings written, then cache hits.
     const after = await metrics();
-    const moved = (series: string): number => (after.get(series) ?? Number.NaN) - (before.get(series) ?? Number.NaN);
+    const moved = (series: string): number => movedBy(before, after, series);
     expect(moved('graylane_proxy_session_cache_misses_total')).toBeGreaterThanOrEqual(SESSIONS);
     expect(moved('graylane_proxy_session_bindings_written_total')).toBe(SESSIONS);
     expect(moved('graylane_proxy_session_cache_hits_total')).toBeGreaterThanOrEqual(SESSIONS);
@@ -214,6 +253,78 @@ describe('session stickiness through the real proxy and Redis', () => {
       return (JSON.parse(explained.body) as { session: { binding: string | null } }).session.binding === null ? true : undefined;
     });
     expect((await visit(`s-${index}`)).reason).toBe('weight');
+  });
+
+  it('clears every binding of one rollout through the admin API; the other proxy drops its cached copies at once, and other rollouts keep theirs', async () => {
+    // A second rollout with the same session cookie, so the same session ids are bound once in each.
+    const basketSpec = writeRolloutFile('basket', {
+      match: { pathPrefix: '/basket' },
+      stable: { name: 'v1', upstreams: [stableUpstream] },
+      canary: { name: 'v2', upstreams: [canaryUpstream] },
+      responseHeaders: true,
+      traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+      session: { cookie: 'SID', ttl: '30m' },
+    });
+    await command(['apply', '-f', basketSpec]);
+    const sids = Array.from({ length: CLEARED_SESSIONS }, (_, i) => `both-${i}`);
+    const asSession = (visits: Visit[]): Visit[] => visits.map((v) => ({ pool: v.pool, reason: 'session' }));
+
+    // Proxy A binds each session in both rollouts; the writes land in Redis just after the responses.
+    const basket = await visitEach(sids, proxyUrl, '/basket/items');
+    const shop = await visitEach(sids, proxyUrl, '/shop/cart');
+    expect(new Set(basket.map((v) => v.reason))).toEqual(new Set(['weight']));
+    expect(new Set(basket.map((v) => v.pool))).toEqual(new Set(['v1', 'v2']));
+    await eventually('both rollouts bound in Redis', 5_000, async () => {
+      const inBasket = await sessionsBoundInRedis('basket');
+      const inShop = (await sessionsBoundInRedis('shop')).filter((sid) => sid.startsWith('both-'));
+      return inBasket.length === CLEARED_SESSIONS && inShop.length === CLEARED_SESSIONS ? true : undefined;
+    });
+    expect(await sessionsBoundInRedis('basket')).toEqual([...sids].sort());
+
+    // Proxy B reads them from Redis once, then answers from its cache (10 min TTL): no Redis lookup.
+    await visitEach(sids, otherProxyUrl, '/basket/items');
+    await visitEach(sids, otherProxyUrl, '/shop/cart');
+    const beforeCached = await metrics(otherAdminUrl);
+    expect(await visitEach(sids, otherProxyUrl, '/basket/items')).toEqual(asSession(basket));
+    expect(await visitEach(sids, otherProxyUrl, '/shop/cart')).toEqual(asSession(shop));
+    const cachedOnB = await metrics(otherAdminUrl);
+    expect(movedBy(beforeCached, cachedOnB, 'graylane_proxy_session_cache_misses_total'), 'Redis lookups by proxy B').toBe(0);
+    expect(movedBy(beforeCached, cachedOnB, 'graylane_proxy_session_cache_hits_total')).toBeGreaterThanOrEqual(2 * CLEARED_SESSIONS);
+
+    const cleared = await send('DELETE', `${adminUrl}/_graylane/sessions/basket`);
+    expect(cleared.status, cleared.body).toBe(200);
+    expect(JSON.parse(cleared.body)).toEqual({ rollout: 'basket', cleared: CLEARED_SESSIONS });
+    expect(await sessionsBoundInRedis('basket')).toEqual([]);
+
+    // One whole-rollout announcement, and B drops every cached binding of basket: without it, B would
+    // keep routing them by `session` for 10 minutes. 2 s is room for a loaded machine.
+    await eventually('proxy B drops its cached basket bindings', 2_000, async () => {
+      const seenByB = await Promise.all(sids.map((sid) => explainedBinding(otherAdminUrl, '/basket/items', sid)));
+      return seenByB.every((binding) => binding === null) ? true : undefined;
+    });
+    const clearedOnB = await metrics(otherAdminUrl);
+    expect(movedBy(cachedOnB, clearedOnB, 'graylane_proxy_session_announcements_applied_total')).toBe(1);
+
+    // The rollout that was not cleared keeps its bindings in Redis and in both proxies' caches.
+    expect((await sessionsBoundInRedis('shop')).filter((sid) => sid.startsWith('both-'))).toHaveLength(CLEARED_SESSIONS);
+    const clearedOnA = await metrics(adminUrl);
+    expect(await visitEach(sids, proxyUrl, '/shop/cart')).toEqual(asSession(shop));
+    expect(await visitEach(sids, otherProxyUrl, '/shop/cart')).toEqual(asSession(shop));
+    // A miss here means the clear dropped cached shop bindings too (they would be re-read from Redis).
+    expect(movedBy(clearedOnA, await metrics(adminUrl), 'graylane_proxy_session_cache_misses_total'), 'shop lookups by proxy A').toBe(0);
+    expect(movedBy(clearedOnB, await metrics(otherAdminUrl), 'graylane_proxy_session_cache_misses_total'), 'shop lookups by proxy B').toBe(0);
+
+    // Cleared sessions get a fresh decision on B and are bound again, in Redis for every proxy.
+    const fresh = await visitEach(sids, otherProxyUrl, '/basket/items');
+    fresh.forEach((v, i) => expect(v.reason, `session both-${i}`).toBe('weight'));
+    expect(await visitEach(sids, otherProxyUrl, '/basket/items')).toEqual(asSession(fresh));
+    await eventually('basket bound again in Redis', 5_000, async () =>
+      (await sessionsBoundInRedis('basket')).length === CLEARED_SESSIONS ? true : undefined,
+    );
+    const rebound = await Promise.all(
+      sids.map(async (sid) => (JSON.parse((await get(`${adminUrl}/_graylane/sessions/basket/${sid}`)).body) as { binding: string | null }).binding),
+    );
+    expect(rebound).toEqual(fresh.map((v) => (v.pool === 'v2' ? 'canary:v2' : 'stable:v1')));
   });
 
   it('answers within the deadline while Redis is stalled, and counts the miss', async () => {
