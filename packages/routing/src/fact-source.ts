@@ -1,3 +1,4 @@
+import type { HeaderSlots, HeaderValues } from './header-snapshot.js';
 import type { RequestFacts } from './types.js';
 
 /** Where a value comes from in a request; numbers so the hot path switches on a small integer. */
@@ -9,17 +10,24 @@ export type FactKind = typeof HEADER | typeof COOKIE | typeof QUERY | typeof CLI
 
 /** One named fact of a request: a header (lower-case name), a cookie, a query parameter, or the client IP. */
 export class FactSource {
+  /** for a header: its slot in the rollout's {@link HeaderValues}; -1 otherwise */
+  private readonly slot: number;
+
   constructor(
     readonly kind: FactKind,
     readonly name: string,
+    /** the rollout's header names; required for a header */
+    slots?: HeaderSlots,
   ) {
+    this.slot = kind === HEADER && slots !== undefined ? slots.slotOf(name) : -1;
     Object.freeze(this);
   }
 
-  read(facts: RequestFacts): string | undefined {
+  /** The fact's value; a header comes from `values` (the rollout's snapshot) when given, else from `facts.header`. */
+  read(facts: RequestFacts, values?: HeaderValues): string | undefined {
     switch (this.kind) {
       case HEADER:
-        return facts.header(this.name);
+        return values === undefined || this.slot < 0 ? facts.header(this.name) : values[this.slot];
       case COOKIE:
         return facts.cookie(this.name);
       case QUERY:

@@ -17,6 +17,7 @@ describe('@graylane/routing entry', () => {
         'compileTable',
         'cookieValue',
         'cookieValueStart',
+        'firstHeaderValue',
         'inCanary',
         'lastCookieValueEnd',
         'weightToBasisPoints',

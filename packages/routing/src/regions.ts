@@ -1,5 +1,7 @@
 import type { RegionsSpecV1 } from '@graylane/contracts';
 import { CompileSite, shown } from './compile-error.js';
+import { FactSource, HEADER } from './fact-source.js';
+import type { HeaderSlots, HeaderValues } from './header-snapshot.js';
 import { inRange, ipv4Of, parseCidr, parseIpInto, type CidrRange } from './ip-address.js';
 import type { CompiledPool, Decision, DecisionReason, RequestFacts, Side } from './types.js';
 
@@ -64,8 +66,8 @@ export class RegionPlan {
   private readonly v6Ranges: readonly RegionRange[];
 
   constructor(
-    /** lower-case name of the trusted header carrying the region; undefined when none */
-    private readonly header: string | undefined,
+    /** the trusted header carrying the region; undefined when none */
+    private readonly header: FactSource | undefined,
     /** most specific range first */
     ranges: readonly RegionRange[],
     private readonly byHome: ReadonlyMap<string, Candidates>,
@@ -93,9 +95,9 @@ export class RegionPlan {
    * The candidates of the request's region: the trusted header when it names a known region, else
    * the client address's CIDR range, else the rollout-wide ones (region '').
    */
-  homeOf(facts: RequestFacts): Candidates {
+  homeOf(facts: RequestFacts, values?: HeaderValues): Candidates {
     if (this.header !== undefined) {
-      const named = facts.header(this.header);
+      const named = this.header.read(facts, values);
       if (named !== undefined) {
         const home = this.byHome.get(named);
         if (home !== undefined) return home;
@@ -140,6 +142,7 @@ export function compileRegions(
   spec: RegionsSpecV1 | undefined,
   global: { stable: CompiledPool; canary: CompiledPool },
   site: CompileSite,
+  slots: HeaderSlots,
 ): RegionPlan {
   if (spec === undefined) return singleRegionPlan(global.stable, global.canary);
   const names = Object.keys(spec.pools).sort();
@@ -198,7 +201,7 @@ export function compileRegions(
   for (const name of names) {
     byHome.set(name, candidates(name, [name, ...(spec.pools[name]?.fallback ?? globalFallback)]));
   }
-  const header = spec.from.header?.toLowerCase();
+  const header = spec.from.header === undefined ? undefined : new FactSource(HEADER, spec.from.header.toLowerCase(), slots);
   return new RegionPlan(header, Object.freeze(ranges), byHome, candidates('', [undefined, ...globalFallback]));
 }
 

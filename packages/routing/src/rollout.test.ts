@@ -208,3 +208,46 @@ describe('decide', () => {
     });
   });
 });
+
+describe('reading headers from the header record', () => {
+  // Every header a rollout can read: rules, the sticky key (two headers, the second a fallback) and the region.
+  const everything = compileRollout(
+    record('checkout', {
+      traffic: { weight: 33.33, stickyKey: ['header:X-User-Id', 'header:x-account', 'ip'] },
+      rules: [
+        { when: { header: 'x-beta', equals: '1' }, to: 'canary' },
+        { when: { header: 'X-Tier', in: ['gold', 'staff'] }, to: 'canary' },
+        { when: { header: 'user-agent', regex: '^LegacyBot/' }, to: 'stable' },
+      ],
+      users: { allow: ['tester'], deny: ['vip'] },
+      regions: {
+        from: { header: 'X-Region', cidrs: { beijing: ['10.0.1.0/24'], shanghai: ['10.0.0.0/8'] } },
+        pools: { beijing: { stable: ['http://bj-v1:80'], canary: ['http://bj-v2:80'] }, shanghai: { stable: ['http://sh-v1:80'] } },
+      },
+    }),
+  );
+  const headerValue = fc.option(fc.oneof(fc.constantFrom('1', '0', 'gold', 'staff', 'beijing', 'shanghai', 'tester', 'vip', 'LegacyBot/2', ''), fc.string()), { nil: undefined });
+
+  it('decides exactly as reading them one by one through header()', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ 'x-beta': headerValue, 'x-tier': headerValue, 'user-agent': headerValue, 'x-region': headerValue, 'x-user-id': headerValue, 'x-account': headerValue }),
+        fc.constantFrom('10.0.1.7', '10.9.9.9', '192.0.2.1'),
+        (sent, ip) => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(sent)) if (value !== undefined) headers[name] = value;
+          const oneByOne = facts({ headers, ip });
+          const fromRecord = facts({ headers, ip, headerRecord: true });
+          expect(everything.decide(fromRecord)).toEqual(everything.decide(oneByOne));
+          expect(everything.stickyKeyOf(fromRecord)).toBe(everything.stickyKeyOf(oneByOne));
+        },
+      ),
+    );
+  });
+
+  it('takes the first value of a header Node keeps as an array, as header() does', () => {
+    const fromRecord = facts({ headers: { 'x-beta': ['1', '0'] }, headerRecord: true });
+    expect(everything.decide(fromRecord)).toMatchObject({ side: 'canary', reason: 'rule' });
+    expect(everything.decide(facts({ headers: { 'x-beta': ['0', '1'] }, headerRecord: true }))).not.toMatchObject({ reason: 'rule' });
+  });
+});

@@ -3,6 +3,7 @@ import { basisPointsOrUndefined, bucketFrom, saltState, weightProblem } from './
 import { CompileSite, shown } from './compile-error.js';
 import type { FactSource } from './fact-source.js';
 import type { HashState } from './hash.js';
+import { HeaderSlots, type HeaderSnapshot, type HeaderValues } from './header-snapshot.js';
 import { compileRegions, OVERRIDE, RULE, SESSION, STATE, USER_LIST, type Candidates, type ReasonCode, type RegionPlan } from './regions.js';
 import { compileRules, type CompiledRule } from './rules.js';
 import { compileStickyKey } from './sticky-key.js';
@@ -76,6 +77,8 @@ export class Rollout implements CompiledRollout {
     private readonly stickyKey: readonly FactSource[],
     private readonly saltHash: HashState,
     private readonly plan: RegionPlan,
+    /** reads every header the rules, sticky key and region use; undefined when they use none */
+    private readonly readHeaders: HeaderSnapshot | undefined,
   ) {
     this.bindings = Object.freeze({ stable: `stable:${stable.name}`, canary: `canary:${canary.name}` });
     Object.freeze(this);
@@ -90,15 +93,16 @@ export class Rollout implements CompiledRollout {
   }
 
   decide(facts: RequestFacts, health?: PoolHealth): Decision {
-    const home = this.plan.homeOf(facts);
+    const values = this.headerValues(facts);
+    const home = this.plan.homeOf(facts, values);
     if (this.forced !== undefined) return this.settled(this.forced, STATE, home, health);
     if (facts.override !== undefined) return this.settled(facts.override, OVERRIDE, home, health);
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (rule.matches(facts)) return this.settled(rule.side, RULE, home, health);
+      if (rule.matches(facts, values)) return this.settled(rule.side, RULE, home, health);
     }
-    const key = this.stickyKeyOf(facts);
+    const key = this.stickyKeyOf(facts, values);
     const listed = this.listed(key, facts);
     if (listed !== undefined) return this.settled(listed, USER_LIST, home, health);
     // A binding is honoured only while it names the current version of its side (see bindingValue),
@@ -116,13 +120,19 @@ export class Rollout implements CompiledRollout {
     return this.fallback(side, reason, bucket, true, home, health);
   }
 
-  stickyKeyOf(facts: RequestFacts): string | undefined {
+  stickyKeyOf(facts: RequestFacts, values: HeaderValues | undefined = this.headerValues(facts)): string | undefined {
     const sources = this.stickyKey;
     for (let i = 0; i < sources.length; i++) {
-      const key = sources[i]!.read(facts);
+      const key = sources[i]!.read(facts, values);
       if (key !== undefined && key.length > 0) return key;
     }
     return undefined;
+  }
+
+  /** The request's headers this rollout reads, in one call, when the facts carry their header record. */
+  private headerValues(facts: RequestFacts): HeaderValues | undefined {
+    const headers = facts.headers;
+    return headers === undefined || this.readHeaders === undefined ? undefined : this.readHeaders(headers);
   }
 
   bindingValue(side: Side): string {
@@ -191,6 +201,10 @@ export function compileRolloutAt(record: RolloutRecordV1, site: CompileSite): Ro
   const salt = spec.traffic.salt ?? record.name;
   const stable = pool(spec.stable, 'stable');
   const canary = pool(spec.canary, 'canary');
+  const slots = new HeaderSlots();
+  const rules = compileRules(spec.rules, site, slots);
+  const stickyKey = compileStickyKey(spec.traffic.stickyKey, site, slots);
+  const plan = compileRegions(spec.regions, { stable, canary }, site, slots);
   return new Rollout(
     record.name,
     stable,
@@ -204,11 +218,12 @@ export function compileRolloutAt(record: RolloutRecordV1, site: CompileSite): Ro
     compileSession(spec.session, site),
     Object.freeze({ allow: spec.users?.allowSet, deny: spec.users?.denySet }),
     forcedBy(record.state),
-    compileRules(spec.rules, site),
+    rules,
     compileUsers(spec.users),
-    compileStickyKey(spec.traffic.stickyKey, site),
+    stickyKey,
     saltState(salt),
-    compileRegions(spec.regions, { stable, canary }, site),
+    plan,
+    slots.compile(),
   );
 }
 

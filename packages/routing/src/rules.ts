@@ -1,6 +1,7 @@
 import type { MatchConditionV1, RuleV1 } from '@graylane/contracts';
 import { CompileSite, shown } from './compile-error.js';
 import { COOKIE, FactSource, HEADER, QUERY } from './fact-source.js';
+import type { HeaderSlots, HeaderValues } from './header-snapshot.js';
 import { hasNestedRepeat } from './regex-safety.js';
 import type { RequestFacts, Side } from './types.js';
 
@@ -24,8 +25,8 @@ export class CompiledRule {
   }
 
   /** Whether the request has the fact and it passes the test; an absent fact never matches. */
-  matches(facts: RequestFacts): boolean {
-    const value = this.source.read(facts);
+  matches(facts: RequestFacts, values?: HeaderValues): boolean {
+    const value = this.source.read(facts, values);
     if (value === undefined) return false;
     if (this.equals !== undefined) return value === this.equals;
     if (this.values !== undefined) return this.values.has(value);
@@ -35,12 +36,12 @@ export class CompiledRule {
 }
 
 /** The rules of a rollout in order; throws naming the rule index for any shape but one source and one test. */
-export function compileRules(rules: readonly RuleV1[] | undefined, site: CompileSite): readonly CompiledRule[] {
+export function compileRules(rules: readonly RuleV1[] | undefined, site: CompileSite, slots: HeaderSlots): readonly CompiledRule[] {
   if (rules === undefined) return Object.freeze([]);
-  return Object.freeze(rules.map((rule, index) => compileRule(rule, index, site)));
+  return Object.freeze(rules.map((rule, index) => compileRule(rule, index, site, slots)));
 }
 
-function compileRule(rule: RuleV1, index: number, site: CompileSite): CompiledRule {
+function compileRule(rule: RuleV1, index: number, site: CompileSite, slots: HeaderSlots): CompiledRule {
   const when: MatchConditionV1 = rule.when;
   const path = ['spec', 'rules', index, 'when'] as const;
   const sources = SOURCES.filter((key) => when[key] !== undefined);
@@ -55,7 +56,7 @@ function compileRule(rule: RuleV1, index: number, site: CompileSite): CompiledRu
     throw site.error('GRAYLANE_VALIDATION', ['spec', 'rules', index, 'to'], `expected "stable" or "canary", got ${JSON.stringify(rule.to)}`);
   }
   const decision: Side = rule.to;
-  const source = factSource(when);
+  const source = factSource(when, slots);
   if (when.equals !== undefined) return new CompiledRule(source, when.equals, undefined, undefined, decision);
   if (when.in !== undefined) {
     if (when.in.length === 0) {
@@ -71,8 +72,8 @@ function shapeProblem(present: readonly string[], expected: string, verb: string
   return `a rule ${verb} exactly one of ${expected}; got ${got}`;
 }
 
-function factSource(when: MatchConditionV1): FactSource {
-  if (when.header !== undefined) return new FactSource(HEADER, when.header.toLowerCase());
+function factSource(when: MatchConditionV1, slots: HeaderSlots): FactSource {
+  if (when.header !== undefined) return new FactSource(HEADER, when.header.toLowerCase(), slots);
   if (when.cookie !== undefined) return new FactSource(COOKIE, when.cookie);
   return new FactSource(QUERY, when.query ?? '');
 }

@@ -1,5 +1,6 @@
 import { CompileSite } from './compile-error.js';
 import { CLIENT_IP, COOKIE, FactSource, HEADER, QUERY } from './fact-source.js';
+import type { HeaderSlots } from './header-snapshot.js';
 
 /** The sticky key sources when a rollout names none: a user id header, then a cookie, then the IP. */
 export const DEFAULT_STICKY_KEY: readonly string[] = Object.freeze(['header:x-user-id', 'cookie:uid', 'ip']);
@@ -11,15 +12,15 @@ const SOURCE = /^(header|cookie|query):([A-Za-z0-9_.-]{1,128})$/;
  * order. Header names are lower-cased because request facts carry them lower-case; cookie and
  * query names are case-sensitive and kept as written.
  */
-export function compileStickyKey(sources: readonly string[] | undefined, site: CompileSite): readonly FactSource[] {
+export function compileStickyKey(sources: readonly string[] | undefined, site: CompileSite, slots: HeaderSlots): readonly FactSource[] {
   const list = sources ?? DEFAULT_STICKY_KEY;
   if (list.length === 0) {
     throw site.error('GRAYLANE_VALIDATION', ['spec', 'traffic', 'stickyKey'], 'must name at least one source, e.g. ["header:x-user-id", "ip"]');
   }
-  return Object.freeze(list.map((text, index) => compileSource(text, index, site)));
+  return Object.freeze(list.map((text, index) => compileSource(text, index, site, slots)));
 }
 
-function compileSource(text: string, index: number, site: CompileSite): FactSource {
+function compileSource(text: string, index: number, site: CompileSite, slots: HeaderSlots): FactSource {
   if (text === 'ip') return new FactSource(CLIENT_IP, '');
   const match = SOURCE.exec(text);
   const kind = match?.[1];
@@ -31,6 +32,6 @@ function compileSource(text: string, index: number, site: CompileSite): FactSour
       `invalid sticky key source ${JSON.stringify(text)}: expected header:NAME, cookie:NAME, query:NAME or ip`,
     );
   }
-  if (kind === 'header') return new FactSource(HEADER, name.toLowerCase());
+  if (kind === 'header') return new FactSource(HEADER, name.toLowerCase(), slots);
   return new FactSource(kind === 'cookie' ? COOKIE : QUERY, name);
 }

@@ -24,10 +24,15 @@ export function record(
   };
 }
 
-/** Request facts as a proxy would build them; the cookie header is parsed with {@link cookieValue}. */
+/**
+ * Request facts as a proxy would build them; the cookie header is parsed with {@link cookieValue}.
+ * With `headerRecord` the facts also carry the headers as a record, as the proxy's do, so a
+ * rollout reads them through its header snapshot instead of `header()`.
+ */
 export function facts(
   init: {
-    headers?: Record<string, string>;
+    headers?: Record<string, string | string[]>;
+    headerRecord?: boolean;
     cookie?: string;
     query?: Record<string, string>;
     ip?: string;
@@ -35,13 +40,17 @@ export function facts(
     path?: string;
   } = {},
 ): RequestFacts {
-  const headers = new Map(Object.entries(init.headers ?? {}));
+  const record = { ...init.headers };
   const query = new Map(Object.entries(init.query ?? {}));
   return {
     host: init.host ?? 'shop.example.com',
     path: init.path ?? '/',
     clientIp: init.ip ?? '192.0.2.1',
-    header: (name) => headers.get(name),
+    headers: init.headerRecord === true ? record : undefined,
+    header: (name) => {
+      const value = Object.hasOwn(record, name) ? record[name] : undefined;
+      return Array.isArray(value) ? value[0] : value;
+    },
     cookie: (name) => cookieValue(init.cookie, name),
     query: (name) => query.get(name),
   };

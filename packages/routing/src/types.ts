@@ -1,4 +1,5 @@
 import type { RolloutRecordV1 } from '@graylane/contracts';
+import type { HeaderRecord } from './header-snapshot.js';
 
 /** Which version serves a request. */
 export type Side = 'stable' | 'canary';
@@ -34,6 +35,12 @@ export interface RequestFacts {
   cookie(name: string): string | undefined;
   query(name: string): string | undefined;
   clientIp: string;
+  /**
+   * The request's header record (lower-case names, as Node gives it), when the facts come from a
+   * live request: a rollout then reads every header it uses in one call instead of one
+   * {@link header} call each. Optional; when present it must agree with {@link header}.
+   */
+  readonly headers?: HeaderRecord | undefined;
   /**
    * The raw `Cookie` header, when the facts come from a live request: lets the proxy find the
    * session id in it without making a string of it. Optional; `cookie(name)` is always there.

@@ -30,7 +30,7 @@ class DescribedFacts implements RequestFacts {
   sessionBinding: string | undefined = undefined;
   override: Side | undefined = undefined;
   listedUser: ListedUser | undefined = undefined;
-  private readonly headers = new Map<string, string>();
+  private readonly described = new Map<string, string>();
   private readonly params: URLSearchParams;
   private readonly cookieHeader: string | undefined;
 
@@ -43,14 +43,14 @@ class DescribedFacts implements RequestFacts {
     this.clientIp = query.ip ?? '';
     for (const pair of typeof query.header === 'string' ? [query.header] : (query.header ?? [])) {
       const colon = pair.indexOf(':');
-      if (colon > 0) this.headers.set(pair.slice(0, colon).trim().toLowerCase(), pair.slice(colon + 1).trim());
+      if (colon > 0) this.described.set(pair.slice(0, colon).trim().toLowerCase(), pair.slice(colon + 1).trim());
     }
     this.cookieHeader = query.cookie;
-    if (query.cookie !== undefined) this.headers.set('cookie', query.cookie);
+    if (query.cookie !== undefined) this.described.set('cookie', query.cookie);
   }
 
   header(name: string): string | undefined {
-    return this.headers.get(name);
+    return this.described.get(name);
   }
 
   cookie(name: string): string | undefined {

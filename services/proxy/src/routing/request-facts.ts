@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import { cookieValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { cookieValue, firstHeaderValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
 import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import { clientAddressOf } from './client-address.js';
 
@@ -10,6 +10,8 @@ import { clientAddressOf } from './client-address.js';
 export class NodeRequestFacts implements RequestFacts {
   readonly host: string;
   readonly path: string;
+  /** the request's header record, so a rollout reads all the headers it uses in one call */
+  readonly headers: IncomingHttpHeaders;
   /** filled by the RequestDecider from the session store before deciding */
   sessionBinding: string | undefined = undefined;
   /** filled by the RequestDecider when the override header carries a valid signature */
@@ -28,21 +30,21 @@ export class NodeRequestFacts implements RequestFacts {
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
     this.search = q === -1 ? '' : url.slice(q + 1);
-    this.host = hostWithoutPort(req.headers.host ?? '');
+    this.headers = req.headers;
+    this.host = hostWithoutPort(this.headers.host ?? '');
   }
 
   header(name: string): string | undefined {
-    const value = this.req.headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    return firstHeaderValue(this.headers[name]);
   }
 
   cookie(name: string): string | undefined {
-    return cookieValue(this.req.headers.cookie, name);
+    return cookieValue(this.headers.cookie, name);
   }
 
   /** The raw Cookie header (Node joins repeated ones with `; `), for reading the session id in place. */
   get rawCookieHeader(): string | undefined {
-    return this.req.headers.cookie;
+    return this.headers.cookie;
   }
 
   query(name: string): string | undefined {
@@ -55,7 +57,7 @@ export class NodeRequestFacts implements RequestFacts {
   get clientIp(): string {
     const peer = this.req.socket.remoteAddress ?? '';
     if (this.trusted === undefined) return peer;
-    this.forwardedClient ??= clientAddressOf(peer, this.req.headers['x-forwarded-for'], this.trusted);
+    this.forwardedClient ??= clientAddressOf(peer, this.headers['x-forwarded-for'], this.trusted);
     return this.forwardedClient;
   }
 
