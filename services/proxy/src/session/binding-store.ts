@@ -41,6 +41,13 @@ export interface LookupKeys {
   denySet: string | undefined;
 }
 
+/** One rollout's local caches, and how many binding changes it has seen (see {@link BindingStore.lookUp}). */
+interface RolloutCaches {
+  readonly sessions: BoundedCache<string>;
+  readonly users: BoundedCache<string>;
+  changes: number;
+}
+
 /** The Redis key of one binding. Rollout names are DNS labels, so they cannot smuggle a `:`. */
 export function bindingKey(rollout: string, sessionId: string): string {
   return `graylane:session:${rollout}:${sessionId}`;
@@ -60,10 +67,10 @@ export class BindingStore {
    * Each cache holds at most `cacheEntries`, so memory is bounded by the limits times the number
    * of rollouts, never by the number of users.
    */
-  private readonly caches = new Map<string, { sessions: BoundedCache<string>; users: BoundedCache<string> }>();
+  private readonly caches = new Map<string, RolloutCaches>();
   /** the rollout asked about last and its caches: a run of requests for one rollout skips the Map lookup */
   private lastRollout: string | undefined;
-  private lastCaches: { sessions: BoundedCache<string>; users: BoundedCache<string> } | undefined;
+  private lastCaches: RolloutCaches | undefined;
   readonly stats: BindingStats = {
     cacheHits: 0,
     redisLookups: 0,
@@ -132,6 +139,7 @@ export class BindingStore {
    */
   async lookUp(keys: LookupKeys): Promise<void> {
     this.stats.redisLookups++;
+    const changesBefore = this.cachesOf(keys.rollout).changes;
     const pipeline = this.redis.pipeline();
     const sessionKey = keys.sessionId === undefined ? undefined : bindingKey(keys.rollout, keys.sessionId);
     if (sessionKey !== undefined) pipeline.get(sessionKey).pexpire(sessionKey, keys.sessionTtlMs);
@@ -141,7 +149,7 @@ export class BindingStore {
     }
     const work = pipeline.exec().then(
       (results) => {
-        this.store(keys, results ?? []);
+        this.store(keys, results ?? [], changesBefore);
       },
       () => {
         this.stats.redisErrors++;
@@ -179,13 +187,15 @@ export class BindingStore {
   /** Moves a session to `value` now (admin API): Redis and this proxy's cache. */
   async move(rollout: string, sessionId: string, value: string, ttlMs: number): Promise<void> {
     await this.redis.set(bindingKey(rollout, sessionId), value, 'PX', ttlMs);
-    this.cachesOf(rollout).sessions.set(sessionId, value, this.now(), ttlMs);
+    const caches = this.changed(rollout);
+    caches.sessions.set(sessionId, value, this.now(), ttlMs);
   }
 
   /** Removes one binding (admin API); returns whether one existed. */
   async clear(rollout: string, sessionId: string): Promise<boolean> {
-    this.cachesOf(rollout).sessions.delete(sessionId);
-    return (await this.redis.del(bindingKey(rollout, sessionId))) > 0;
+    const removed = (await this.redis.del(bindingKey(rollout, sessionId))) > 0;
+    this.changed(rollout).sessions.delete(sessionId);
+    return removed;
   }
 
   /** Removes every binding of a rollout (admin API); returns how many. */
@@ -197,7 +207,7 @@ export class BindingStore {
       cursor = next;
       if (keys.length > 0) removed += await this.redis.unlink(...keys);
     } while (cursor !== '0');
-    this.cachesOf(rollout).sessions.clear();
+    this.changed(rollout).sessions.clear();
     return removed;
   }
 
@@ -208,20 +218,26 @@ export class BindingStore {
    */
   applyAnnounced(rollout: string, sessionId: string | undefined, binding: string | null, ttlMs: number): void {
     this.stats.announcementsApplied++;
-    const sessions = this.cachesOf(rollout).sessions;
+    const sessions = this.changed(rollout).sessions;
     if (sessionId === undefined) sessions.clear();
     else if (binding === null || ttlMs <= 0) sessions.delete(sessionId);
     else sessions.set(sessionId, binding, this.now(), ttlMs);
   }
 
-  private store(keys: LookupKeys, results: [Error | null, unknown][]): void {
+  /**
+   * `changesBefore`: the rollout's change count when the lookup was sent. When a binding of the
+   * rollout was moved or cleared meanwhile (here or announced by another proxy), Redis may have
+   * answered from before the change, so the session answer is not cached: the next request asks again.
+   */
+  private store(keys: LookupKeys, results: [Error | null, unknown][], changesBefore: number): void {
     const now = this.now();
+    const caches = this.cachesOf(keys.rollout);
     let index = 0;
     if (keys.sessionId !== undefined) {
       const [error, value] = results[index] ?? [null, null];
       index += 2;
       if (error === null) {
-        this.cachesOf(keys.rollout).sessions.set(keys.sessionId, typeof value === 'string' ? value : NONE, now, keys.sessionTtlMs);
+        if (caches.changes === changesBefore) caches.sessions.set(keys.sessionId, typeof value === 'string' ? value : NONE, now, keys.sessionTtlMs);
       } else {
         this.stats.redisErrors++;
       }
@@ -231,14 +247,21 @@ export class BindingStore {
       const [allowError, allowed] = results[index + 1] ?? [null, 0];
       if (denyError === null && allowError === null) {
         const listing: ListedUser | typeof NONE = denied === 1 ? 'deny' : allowed === 1 ? 'allow' : NONE;
-        this.cachesOf(keys.rollout).users.set(keys.userKey, listing, now);
+        caches.users.set(keys.userKey, listing, now);
       } else {
         this.stats.redisErrors++;
       }
     }
   }
 
-  private cachesOf(rollout: string): { sessions: BoundedCache<string>; users: BoundedCache<string> } {
+  /** The caches of a rollout whose bindings are being changed now: lookups in flight will not cache their answers. */
+  private changed(rollout: string): RolloutCaches {
+    const caches = this.cachesOf(rollout);
+    caches.changes++;
+    return caches;
+  }
+
+  private cachesOf(rollout: string): RolloutCaches {
     if (rollout === this.lastRollout && this.lastCaches !== undefined) return this.lastCaches;
     let caches = this.caches.get(rollout);
     if (caches === undefined) {
@@ -246,6 +269,7 @@ export class BindingStore {
       caches = {
         sessions: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs, randomInt(2 ** 31)),
         users: new BoundedCache(this.options.cacheEntries, this.options.cacheTtlMs, randomInt(2 ** 31)),
+        changes: 0,
       };
       this.caches.set(rollout, caches);
     }
