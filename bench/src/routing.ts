@@ -1,10 +1,11 @@
 // pnpm bench:routing — decisions per second of the proxy's own request routing (NodeRequestFacts,
 // RequestDecider, BindingStore's local cache, over the routing core) with everything a real
 // rollout uses (rules, user lists, a session binding from the local cache, regions with health),
-// beside cheaper peers measured in the same run; then resident memory after 1 000 000 distinct
+// beside cheaper peers and the same rollout written by hand as straight-line code (the floor under
+// any generic engine), all measured in turns in the same run; then resident memory after 1 000 000 distinct
 // users and sessions with the bounded cache, beside an unbounded per-user table (the nginx+Lua
 // trap); then the ratio error of CRC32-mod-100 next to the salted bucket hash on sequential ids.
-// Needs the proxy built: pnpm --filter @graylane/proxy... build.
+// `pnpm bench:routing` builds what it needs first.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RolloutRecordV1 } from '@graylane/contracts';
