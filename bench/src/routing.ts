@@ -25,6 +25,7 @@ import { printTable, type BenchRow } from './table.js';
 
 const WEIGHT = 33.33;
 const DISTINCT = 4096; // distinct requests cycled through in the throughput loops (fits the CPU cache, like a hot set)
+const FULL_CACHE = 100_000; // distinct sessions of the row with the proxy's default cache full
 const CACHE_ENTRIES = 100_000;
 const CACHE_TTL_MS = 30_000;
 const USERS = 1_000_000;
@@ -157,17 +158,20 @@ interface RawRequest {
   cookie: Buffer;
   ip: Buffer;
 }
-const rawRequests: RawRequest[] = Array.from({ length: DISTINCT }, (_, i) => ({
+const rawRequest = (i: number): RawRequest => ({
   user: Buffer.from(`user-${i}`, 'latin1'),
   cookie: Buffer.from(`theme=dark; SID=s${i.toString(36)}x${(i * 2654435761) >>> 0}; lang=en`, 'latin1'),
   ip: Buffer.from(`10.${1 + (i % 3)}.${(i >> 8) & 255}.${i & 255}`, 'latin1'),
-}));
+});
+const rawRequests: RawRequest[] = Array.from({ length: DISTINCT }, (_, i) => rawRequest(i));
+/** The {@link FULL_CACHE} requests, made only for the table that needs them: so many objects slow every row measured beside them. */
+let manyRawRequests: RawRequest[] = [];
 const hostBytes = Buffer.from('shop.example.com', 'latin1');
 const urlBytes = Buffer.from('/checkout/cart?step=2', 'latin1');
 
-/** New request objects with new strings, as the proxy gets them. */
-function freshRequests(): BenchRequest[] {
-  return rawRequests.map((raw) => ({
+/** New request objects with new strings, as the proxy gets them: the {@link DISTINCT} requests, or all of `raws`. */
+function freshRequests(raws: readonly RawRequest[] = rawRequests): BenchRequest[] {
+  return raws.map((raw) => ({
     url: urlBytes.toString('latin1'),
     headers: { host: hostBytes.toString('latin1'), cookie: raw.cookie.toString('latin1'), 'x-user-id': raw.user.toString('latin1') },
     socket: { remoteAddress: raw.ip.toString('latin1') },
@@ -181,6 +185,8 @@ interface Subject {
   decideOne: (req: BenchRequest) => number;
   /** run untimed on a sample of each pass: false fails the row, since it did not measure what it says */
   check?: (req: BenchRequest) => boolean;
+  /** the requests of one pass; {@link DISTINCT} of them unless a row needs more */
+  requests?: () => BenchRequest[];
 }
 
 const ROUNDS = 8;
@@ -198,19 +204,18 @@ function ratesOf(subjects: readonly Subject[]): number[] {
   const best = subjects.map(() => 0);
   let sink = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    subjects.forEach(({ name, decideOne, check }, row) => {
+    subjects.forEach(({ name, decideOne, check, requests = freshRequests }, row) => {
       let done = 0;
       let elapsed = 0;
       while (elapsed < SLICE_MS) {
-        const batch = freshRequests();
+        const batch = requests();
         const started = process.cpuUsage();
-        for (let i = 0; i < DISTINCT; i++) sink += decideOne(batch[i]!);
+        for (let i = 0; i < batch.length; i++) sink += decideOne(batch[i]!);
         const used = process.cpuUsage(started);
         elapsed += (used.user + used.system) / 1000;
-        done += DISTINCT;
+        done += batch.length;
         if (check !== undefined) {
-          const sample = freshRequests();
-          for (let i = 0; i < DISTINCT; i += 64) if (!check(sample[i]!)) throw new Error(`${name}: request ${i} is not what this row measures: ${JSON.stringify(sample[i])}`);
+          for (let i = 0; i < batch.length; i += 64) if (!check(batch[i]!)) throw new Error(`${name}: request ${i} is not what this row measures: ${JSON.stringify(batch[i])}`);
         }
       }
       best[row] = Math.max(best[row]!, (done / elapsed) * 1000);
@@ -245,14 +250,18 @@ const trustedProxies = new proxy.TrustedProxies([]);
 const withSessions = new proxy.RequestDecider({ bindings: sessionStore, health: allHealthy, trustedProxies });
 const withoutSessions = new proxy.RequestDecider({ health: allHealthy, trustedProxies });
 const canaryDown = new proxy.RequestDecider({ bindings: sessionStore, health: beijingCanaryDown, trustedProxies });
+// The proxy's default cache, full: 100 000 sessions. Its TTL is longer than the proxy's default
+// only so that filling it and measuring every row in turns fits in it; age does not change a hit.
+const fullCacheStore = new proxy.BindingStore(redis, { deadlineMs: 5, cacheEntries: CACHE_ENTRIES, cacheTtlMs: 600_000 });
+const withFullCache = new proxy.RequestDecider({ bindings: fullCacheStore, health: allHealthy, trustedProxies });
 
-/** Binds every session the way the proxy would, then fills the local cache through lookUp. */
-async function fillSessionCache(): Promise<void> {
-  for (const req of freshRequests()) {
+/** Binds every session the way the proxy would, then fills the decider's local cache through lookUp. */
+async function fillSessionCache(decider: ProxyDecider, requests: BenchRequest[]): Promise<void> {
+  for (const req of requests) {
     const facts = new proxy.NodeRequestFacts(req);
     const sid = cookieValue(req.headers.cookie, 'SID') ?? '';
     redis.bindings.set(`graylane:session:${full.name}:${sid}`, full.bindingValue(full.decide(facts).side));
-    await withSessions.lookUp(full, facts);
+    await decider.lookUp(full, facts);
   }
 }
 
@@ -367,30 +376,55 @@ function handWritten(): Subject {
 
 /**
  * A row deciding with a session binding from the local cache. The cache holds an entry for at
- * most its TTL (30 s), longer than all rows take together (about 10 s), and it is filled right
+ * most its TTL (30 s), longer than all rows take together (about 20 s), and it is filled right
  * before them. A decision the cache could not answer would have returned undefined (the proxy
  * then asks Redis), which fails the row's reason check; Redis is also checked to be untouched.
  */
-function sessionRow(name: string, decider: ProxyDecider, reasons: readonly Decision['reason'][]): Subject {
-  return { name, decideOne: (req) => bucketOf2(decider.decide(full, factsOf(req), false)), check: reasonIs(decider, full, reasons) };
+function sessionRow(name: string, decider: ProxyDecider, reasons: readonly Decision['reason'][], requests?: () => BenchRequest[]): Subject {
+  return { name, decideOne: (req) => bucketOf2(decider.decide(full, factsOf(req), false)), check: reasonIs(decider, full, reasons), requests };
 }
-subjects.push(
-  sessionRow('full + session cookie + cache hit', withSessions, ['session']),
-  sessionRow('full + session + a region canary down', canaryDown, ['session', 'region-fallback']),
-);
-await fillSessionCache();
+/**
+ * The next {@link DISTINCT} of the {@link FULL_CACHE} sessions, in turn: over its passes the row
+ * asks for every cached session, as the proxy would, while no more requests are alive at once
+ * than in the other rows (100 000 live requests would make the collector's work the row's cost).
+ */
+let nextMany = 0;
+const manyRequests = (): BenchRequest[] => {
+  const chunk = manyRawRequests.slice(nextMany, nextMany + DISTINCT);
+  nextMany = (nextMany + DISTINCT) % FULL_CACHE;
+  return freshRequests(chunk);
+};
+/** Measures `rows` in turns, with Redis checked untouched, and prints them against `baseline`. */
+function printRates(title: string, rows: readonly Subject[], baseline: string): void {
+  const redisCalls = redis.calls;
+  const cacheHits = sessionStore.stats.cacheHits + fullCacheStore.stats.cacheHits;
+  const perSecond = ratesOf(rows);
+  if (redis.calls !== redisCalls) throw new Error(`Redis was asked ${redis.calls - redisCalls} times, so not every session lookup was a cache hit`);
+  if (sessionStore.stats.cacheHits + fullCacheStore.stats.cacheHits === cacheHits) throw new Error('no session lookup hit the cache');
+  const table: BenchRow[] = rows.map(({ name }, row) => ({ name, values: { 'decisions/s': perSecond[row]! } }));
+  printTable(`${title} (best of ${ROUNDS} rounds taken in turns)`, table, { baseline, columns: ['decisions/s'], digits: 0 });
+}
+
+const sessionHit = sessionRow('full + session cookie + cache hit', withSessions, ['session']);
+subjects.push(sessionHit, sessionRow('full + session + a region canary down', canaryDown, ['session', 'region-fallback']));
+await fillSessionCache(withSessions, freshRequests());
 subjects.push(handWritten());
-const redisCalls = redis.calls;
-const cacheHits = sessionStore.stats.cacheHits;
-const perSecond = ratesOf(subjects);
-if (redis.calls !== redisCalls) throw new Error(`Redis was asked ${redis.calls - redisCalls} times, so not every session lookup was a cache hit`);
-if (sessionStore.stats.cacheHits === cacheHits) throw new Error('no session lookup hit the cache');
-const throughput: BenchRow[] = subjects.map(({ name }, row) => ({ name, values: { 'decisions/s': perSecond[row]! } }));
-printTable(`Routing decisions per CPU second through the proxy's RequestDecider, one core, ${DISTINCT} distinct requests with new strings each pass (best of ${ROUNDS} interleaved rounds)`, throughput, {
-  baseline: 'foundation: weight-only decide()',
-  columns: ['decisions/s'],
-  digits: 0,
-});
+printRates(
+  `Routing decisions per CPU second through the proxy's RequestDecider, one core, ${DISTINCT} distinct requests with new strings each pass`,
+  subjects,
+  'foundation: weight-only decide()',
+);
+
+// The proxy's default cache full, apart from the table above: 100 000 cached sessions make a larger
+// heap, which slows every row measured beside them (weight-only fell from 1.8–2.5 to 1.0 M/s here).
+manyRawRequests = Array.from({ length: FULL_CACHE }, (_, i) => rawRequest(i));
+await fillSessionCache(withFullCache, freshRequests(manyRawRequests));
+await fillSessionCache(withSessions, freshRequests());
+printRates(
+  `The same session hit with ${DISTINCT} sessions cached and with the cache full`,
+  [sessionHit, sessionRow(`full + session hit, cache full (${FULL_CACHE.toLocaleString('en')} sessions)`, withFullCache, ['session'], manyRequests)],
+  sessionHit.name,
+);
 
 /** RSS in MB after a full GC. */
 function rssMb(): number {
