@@ -19,6 +19,7 @@ export class FactSource {
     /** the rollout's header names; required for a header */
     slots?: HeaderSlots,
   ) {
+    if (kind === HEADER && slots === undefined) throw new TypeError(`header source ${name} needs its rollout's header slots`);
     this.slot = kind === HEADER && slots !== undefined ? slots.slotOf(name) : -1;
     Object.freeze(this);
   }
@@ -27,7 +28,7 @@ export class FactSource {
   read(facts: RequestFacts, values?: HeaderValues): string | undefined {
     switch (this.kind) {
       case HEADER:
-        return values === undefined || this.slot < 0 ? facts.header(this.name) : values[this.slot];
+        return values === undefined ? facts.header(this.name) : values[this.slot];
       case COOKIE:
         return facts.cookie(this.name);
       case QUERY:

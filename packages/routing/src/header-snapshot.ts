@@ -36,10 +36,6 @@ export class HeaderSlots {
     return this.names.length - 1;
   }
 
-  get size(): number {
-    return this.names.length;
-  }
-
   /**
    * The snapshot of these names, or undefined when the rollout reads no header.
    *
