@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sessionMetricLines } from './session-metrics.js';
 
 const decisions = { state: 0, override: 0, rule: 2, 'user-list': 0, session: 5, weight: 7, 'no-key': 1, 'region-fallback': 0 };
-const stats = { cacheHits: 11, redisLookups: 3, deadlineMisses: 1, redisErrors: 2, writes: 4, oversizedIds: 0, announcementsApplied: 6, invalidAnnouncements: 0 };
+const stats = { cacheHits: 11, redisLookups: 3, deadlineMisses: 1, redisErrors: 2, writes: 4, oversizedIds: 0, announcementsApplied: 6, invalidAnnouncements: 8 };
 
 describe('sessionMetricLines', () => {
   it('writes the decisions by reason and every session counter in the Prometheus text format', () => {
@@ -15,6 +15,8 @@ describe('sessionMetricLines', () => {
     expect(text).toContain('graylane_proxy_session_redis_errors_total 2');
     expect(text).toContain('graylane_proxy_session_bindings_written_total 4');
     expect(text).toContain('graylane_proxy_session_announcements_applied_total 6');
+    expect(text).toContain('graylane_proxy_session_invalid_announcements_total 8');
+    expect(text).toContain('graylane_proxy_session_oversized_ids_total 0');
     expect(text).toContain('# TYPE graylane_proxy_session_cache_entries gauge\ngraylane_proxy_session_cache_entries 9');
   });
 

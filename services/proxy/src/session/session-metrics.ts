@@ -38,6 +38,7 @@ export function sessionMetricLines(source: SessionMetricsSource): string[] {
     'Moved or cleared bindings announced by other proxies over NATS and applied to the local cache.',
     stats.announcementsApplied,
   );
+  counter('graylane_proxy_session_invalid_announcements_total', 'Binding announcements that did not match their schema, dropped.', stats.invalidAnnouncements);
   lines.push(
     '# HELP graylane_proxy_session_cache_entries Entries in the local session and user-set caches (bounded).',
     '# TYPE graylane_proxy_session_cache_entries gauge',
