@@ -140,6 +140,18 @@ async function metrics(admin = adminUrl): Promise<Map<string, number>> {
   return samples;
 }
 
+/** A rollout at weight 50 that binds sessions by the `SID` cookie, written as a manifest file. */
+function sessionRolloutFile(name: string, pathPrefix: string): string {
+  return writeRolloutFile(name, {
+    match: { pathPrefix },
+    stable: { name: 'v1', upstreams: [stableUpstream] },
+    canary: { name: 'v2', upstreams: [canaryUpstream] },
+    responseHeaders: true,
+    traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
+    session: { cookie: 'SID', ttl: '30m' },
+  });
+}
+
 beforeAll(async () => {
   [nats, redis] = await Promise.all([startNats(), startRedis()]);
   const v1 = await listen(createDemoBackend('v1', { latencyMs: 0, tailRate: 0 }).server);
@@ -174,14 +186,7 @@ beforeAll(async () => {
   await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
   await untilOk('proxy listening', `${adminUrl}/healthz`);
   await untilOk('proxy B listening', `${otherAdminUrl}/healthz`);
-  const specFile = writeRolloutFile('shop', {
-    match: { pathPrefix: '/shop' },
-    stable: { name: 'v1', upstreams: [stableUpstream] },
-    canary: { name: 'v2', upstreams: [canaryUpstream] },
-    responseHeaders: true,
-    traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-    session: { cookie: 'SID', ttl: '30m' },
-  });
+  const specFile = sessionRolloutFile('shop', '/shop');
   agent = new Agent({ keepAlive: true, maxSockets: 16 });
   await command(['apply', '-f', specFile]);
 }, 90_000);
@@ -257,14 +262,7 @@ describe('session stickiness through the real proxy and Redis', () => {
 
   it('clears every binding of one rollout through the admin API; the other proxy drops its cached copies at once, and other rollouts keep theirs', async () => {
     // A second rollout with the same session cookie, so the same session ids are bound once in each.
-    const basketSpec = writeRolloutFile('basket', {
-      match: { pathPrefix: '/basket' },
-      stable: { name: 'v1', upstreams: [stableUpstream] },
-      canary: { name: 'v2', upstreams: [canaryUpstream] },
-      responseHeaders: true,
-      traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-      session: { cookie: 'SID', ttl: '30m' },
-    });
+    const basketSpec = sessionRolloutFile('basket', '/basket');
     await command(['apply', '-f', basketSpec]);
     const sids = Array.from({ length: CLEARED_SESSIONS }, (_, i) => `both-${i}`);
     const asSession = (visits: Visit[]): Visit[] => visits.map((v) => ({ pool: v.pool, reason: 'session' }));
