@@ -114,7 +114,14 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
   // No limit on receiving a whole request (Node's default cuts uploads at 300 s, fastify's did not):
   // a long upload streams to the upstream. Headers that trickle in (slowloris) are still cut at 60 s,
   // set explicitly because Node derives its default from requestTimeout.
-  const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => route(req, res));
+  const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
+    // A bare node:http listener that throws takes the process down; answer this request instead.
+    try {
+      route(req, res);
+    } catch (error) {
+      sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   // WebSocket and other HTTP/1.1 upgrades are routed like any request and tunnelled.

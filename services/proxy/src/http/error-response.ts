@@ -1,13 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { GraylaneError, type ErrorCode } from '@graylane/contracts';
+import { ERROR_CODES, type ErrorCode } from '@graylane/contracts';
 
 /**
- * The body of every answer the proxy gives itself instead of an upstream (no config, no rollout,
- * upstream gone): the shape config and analytics use, `{ error: { code, message, retryable } }`,
- * with `context` (pool, upstream, configVersion) beside `error`.
+ * The body of every answer the data plane and the explain endpoint give themselves instead of an
+ * upstream (no config, no rollout, upstream gone): the shape config and analytics use,
+ * `{ error: { code, message, retryable } }`, with `context` (pool, upstream, configVersion) beside
+ * `error`. Built as plain data, with no Error and its stack: during an upstream outage every
+ * request ends here.
  */
 export function errorBody(code: ErrorCode, message: string, context: Record<string, unknown> = {}): Record<string, unknown> {
-  return { error: new GraylaneError(code, message).toBody(), ...context };
+  return { error: { code, message, retryable: ERROR_CODES[code].retryable }, ...context };
 }
 
 /** Answers `res` with `status` and {@link errorBody}, unless headers already went out: then the connection is cut. */
