@@ -197,7 +197,9 @@ describe.each(['undici', 'node'] as const)('retiring origins that left the confi
     for (const socket of yWarm) expect(socket.destroyed).toBe(false);
     expect(z.served).toBeGreaterThan(0);
 
-    // X comes back: a new pool, new connections, probed again, and healthy with a clean record.
+    // X comes back: a new pool, new connections, probed again. Not asserted here: that its health
+    // record is dropped (X never fails, so it would look healthy anyway); which origins count as
+    // arriving is a unit test of the retirement plan.
     const xServed = x.served;
     proxy.holder.apply(table([x, y, z], [z]), 3);
     const again = new Agent({ keepAlive: true });
@@ -206,6 +208,5 @@ describe.each(['undici', 'node'] as const)('retiring origins that left the confi
     expect(x.served).toBeGreaterThan(xServed);
     expect(x.proxied.size).toBeGreaterThan(0);
     await until('X is probed again', () => x.probes > probesAtRetirement);
-    expect(proxy.health.isHealthy(x.origin)).toBe(true);
   }, 15_000);
 });

@@ -41,11 +41,6 @@ export class RetirementPlan {
     return this.leaving.size;
   }
 
-  /** True while `origin` left the config and is not retired yet. */
-  isLeaving(origin: string): boolean {
-    return this.leaving.has(origin);
-  }
-
   /**
    * Notes the origins of a newly applied table; those the previous one named and this one does not
    * start leaving. Returns the origins that arrive: named now, neither named before nor still
