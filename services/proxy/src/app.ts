@@ -89,8 +89,6 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     bindings,
     overrideSecret: sessionConfig?.overrideSecret,
     health: poolHealthOf(health),
-    // Regions by CIDR and the IP sticky key use the client address the trusted proxies saw.
-    trustedProxies: forwarding.trustedProxies,
   });
   const dataPlane = buildDataPlane({
     decider,
@@ -100,6 +98,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     forwarder,
     health,
     loadBalancing: forwarding.loadBalancing,
+    trustedProxies: forwarding.trustedProxies,
   });
   drainer.track(dataPlane.server);
   // Blue/green releases change addresses every time: an origin that left the config is closed once its requests end.

@@ -10,6 +10,7 @@ import { poolHealthOf } from '../routing/pool-health.js';
 import { sendError } from './error-response.js';
 import { RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
+import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import type { TableHolder } from '../routing/table-holder.js';
 
 export interface DataPlaneDeps {
@@ -21,6 +22,8 @@ export interface DataPlaneDeps {
   loadBalancing: LoadBalancingPolicy;
   /** session bindings, user sets, overrides and pool health around decide(); health only when absent */
   decider?: RequestDecider;
+  /** `GRAYLANE_TRUSTED_PROXIES`: regions by CIDR and the IP sticky key use the client address they saw */
+  trustedProxies?: TrustedProxies;
 }
 
 /** The proxied-traffic server, not yet listening. */
@@ -74,7 +77,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       return;
     }
     const table = deps.holder.current;
-    const facts = new NodeRequestFacts(req);
+    const facts = new NodeRequestFacts(req, deps.trustedProxies);
     const rollout = table.match(facts.host, facts.path);
     if (rollout === undefined) {
       sendError(res, 404, 'GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`);
@@ -126,7 +129,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
 
   // WebSocket and other HTTP/1.1 upgrades are routed like any request and tunnelled.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const facts = new NodeRequestFacts(req);
+    const facts = new NodeRequestFacts(req, deps.trustedProxies);
     const rollout = deps.holder.hasConfig ? deps.holder.current.match(facts.host, facts.path) : undefined;
     if (rollout === undefined) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');

@@ -136,28 +136,31 @@ describe('RequestDecider behind trusted proxies', () => {
       },
     },
   });
-  const live = (peer: string, forwardedFor?: string): NodeRequestFacts =>
-    new NodeRequestFacts({
-      url: '/',
-      headers: forwardedFor === undefined ? { host: 'shop.example.com' } : { host: 'shop.example.com', 'x-forwarded-for': forwardedFor },
-      socket: { remoteAddress: peer },
-    } as never);
+  const loadBalancer = new TrustedProxies(['10.0.0.0/8']);
+  const live = (peer: string, forwardedFor?: string, trusted: TrustedProxies | null = loadBalancer): NodeRequestFacts =>
+    new NodeRequestFacts(
+      {
+        url: '/',
+        headers: forwardedFor === undefined ? { host: 'shop.example.com' } : { host: 'shop.example.com', 'x-forwarded-for': forwardedFor },
+        socket: { remoteAddress: peer },
+      } as never,
+      trusted ?? undefined,
+    );
 
   it('finds the region of the client behind a trusted proxy, and ignores a spoofed X-Forwarded-For from anyone else', () => {
-    const decider = new RequestDecider({ trustedProxies: new TrustedProxies(['10.0.0.0/8']) });
+    const decider = new RequestDecider();
     expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7'), false)).toMatchObject({ region: 'beijing', pool: { key: 'beijing/stable' } });
     // A forged entry left of what the trusted proxy saw does not count.
     expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7, 203.0.113.1'), false)).toMatchObject({ region: '' });
     // The same header straight from a client is ignored.
     expect(decider.decide(regional, live('203.0.113.1', '198.51.100.7'), false)).toMatchObject({ region: '', pool: { key: 'stable' } });
-    // Without trusted proxies configured, the peer is the client.
-    expect(new RequestDecider().decide(regional, live('10.0.0.5', '198.51.100.7'), false)).toMatchObject({ region: '' });
+    // Without trusted proxies configured (none, or an empty list), the peer is the client.
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', null), false)).toMatchObject({ region: '' });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', new TrustedProxies([])), false)).toMatchObject({ region: '' });
   });
 
   it('hashes the IP sticky key of the real client, so users behind one load balancer are spread', () => {
-    const decider = new RequestDecider({ trustedProxies: new TrustedProxies(['10.0.0.0/8']) });
-    const behind = live('10.0.0.5', '198.51.100.7');
-    decider.decide(regional, behind, false);
-    expect(regional.stickyKeyOf(behind)).toBe('198.51.100.7');
+    // Read before any decision: the facts know the client address from the start.
+    expect(regional.stickyKeyOf(live('10.0.0.5', '198.51.100.7'))).toBe('198.51.100.7');
   });
 });

@@ -8,7 +8,6 @@ import {
   type PoolHealth,
   type RequestFacts,
 } from '@graylane/routing';
-import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import { NONE, type BindingStore, type LookupKeys } from '../session/binding-store.js';
 import { OVERRIDE_HEADER, verifyOverride } from './override-signature.js';
 
@@ -20,11 +19,6 @@ export interface RequestDeciderOptions {
   overrideSecret?: string | undefined;
   /** pool health for region fallback; without it every pool counts as healthy */
   health?: PoolHealth | undefined;
-  /**
-   * `GRAYLANE_TRUSTED_PROXIES`: behind them the client address (regions by CIDR, the IP sticky
-   * key) is the right-most untrusted X-Forwarded-For entry; without them, the socket's peer
-   */
-  trustedProxies?: TrustedProxies | undefined;
   now?: () => number;
 }
 
@@ -57,14 +51,10 @@ export class RequestDecider {
     'region-fallback': 0,
   };
 
-  constructor(private readonly options: RequestDeciderOptions = {}) {
-    // An empty list (GRAYLANE_TRUSTED_PROXIES unset) trusts no one: skip the per-request call.
-    if (options.trustedProxies?.empty === true) this.options = { ...options, trustedProxies: undefined };
-  }
+  constructor(private readonly options: RequestDeciderOptions = {}) {}
 
   decide(rollout: CompiledRollout, facts: RequestFacts, lookedUp: boolean, context?: DecisionContext): Decision | undefined {
-    const { bindings, overrideSecret, trustedProxies } = this.options;
-    if (trustedProxies !== undefined) (facts as Partial<ForwardedFacts>).trustForwardedFor?.(trustedProxies);
+    const { bindings, overrideSecret } = this.options;
     if (overrideSecret !== undefined) {
       const value = facts.header(OVERRIDE_HEADER);
       if (value !== undefined) {
@@ -133,8 +123,6 @@ export class RequestDecider {
   lookUp(rollout: CompiledRollout, facts: RequestFacts): Promise<void> {
     const bindings = this.options.bindings;
     if (bindings === undefined || isForced(rollout)) return Promise.resolve();
-    const trustedProxies = this.options.trustedProxies;
-    if (trustedProxies !== undefined) (facts as Partial<ForwardedFacts>).trustForwardedFor?.(trustedProxies);
     const keys: LookupKeys = {
       rollout: rollout.name,
       sessionId: undefined,
@@ -159,11 +147,6 @@ export class RequestDecider {
   private now(): number {
     return this.options.now === undefined ? Date.now() : this.options.now();
   }
-}
-
-/** Facts of a live request, which can read the client address behind trusted proxies (NodeRequestFacts). */
-interface ForwardedFacts {
-  trustForwardedFor(trusted: TrustedProxies): void;
 }
 
 function isForced(rollout: CompiledRollout): boolean {

@@ -20,12 +20,21 @@ export class NodeRequestFacts implements RequestFacts {
   listedUser: ListedUser | undefined = undefined;
   private readonly search: string;
   private params: URLSearchParams | undefined;
-  /** set by {@link trustForwardedFor}; without it the client is the socket's peer */
-  private trusted: TrustedProxies | undefined;
+  /** whose X-Forwarded-For is believed for the client address; undefined: the client is the socket's peer */
+  private readonly trusted: TrustedProxies | undefined;
   /** the client address behind trusted proxies, worked out once per request */
   private forwardedClient: string | undefined;
 
-  constructor(private readonly req: IncomingMessage) {
+  /**
+   * `trusted` (`GRAYLANE_TRUSTED_PROXIES`): behind them the client address, for regions by CIDR
+   * and the IP sticky key, is the right-most X-Forwarded-For entry that is not one of them.
+   */
+  constructor(
+    private readonly req: IncomingMessage,
+    trusted?: TrustedProxies,
+  ) {
+    // An empty list (the variable unset) trusts no one: skip the per-request check.
+    this.trusted = trusted?.empty === true ? undefined : trusted;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
@@ -59,16 +68,6 @@ export class NodeRequestFacts implements RequestFacts {
     if (this.trusted === undefined) return peer;
     this.forwardedClient ??= clientAddressOf(peer, this.headers['x-forwarded-for'], this.trusted);
     return this.forwardedClient;
-  }
-
-  /**
-   * Believe X-Forwarded-For when the peer is one of `trusted`, for the client address (regions by
-   * CIDR, the IP sticky key). The RequestDecider calls this; the data plane builds the facts.
-   */
-  trustForwardedFor(trusted: TrustedProxies): void {
-    if (trusted.empty || this.trusted === trusted) return;
-    this.trusted = trusted;
-    this.forwardedClient = undefined;
   }
 }
 
