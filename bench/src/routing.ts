@@ -6,6 +6,7 @@
 // users and sessions with the bounded cache, beside an unbounded per-user table (the nginx+Lua
 // trap); then the ratio error of CRC32-mod-100 next to the salted bucket hash on sequential ids.
 // `pnpm bench:routing` builds what it needs first.
+import type { IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RolloutRecordV1 } from '@graylane/contracts';
@@ -21,10 +22,15 @@ import {
   type PoolHealth,
   type RequestFacts,
 } from '@graylane/routing';
+// The proxy's own request path, from its build: `NodeRequestFacts` over the request,
+// `RequestDecider`, and `BindingStore`, whose bounded local cache answers the session lookup.
+import { RequestDecider } from '@graylane/proxy/dist/routing/request-decider.js';
+import { NodeRequestFacts } from '@graylane/proxy/dist/routing/request-facts.js';
+import { BindingStore } from '@graylane/proxy/dist/session/binding-store.js';
 import { printTable, type BenchRow } from './table.js';
 
 const WEIGHT = 33.33;
-const DISTINCT = 4096; // distinct requests cycled through in the throughput loops (fits the CPU cache, like a hot set)
+const DISTINCT = 4096; // distinct requests cycled through in the throughput loops (a hot set; its strings still leave the CPU cache between passes)
 const FULL_CACHE = 100_000; // distinct sessions of the row with the proxy's default cache full
 const CACHE_ENTRIES = 100_000;
 const CACHE_TTL_MS = 30_000;
@@ -73,39 +79,6 @@ const weightOnly = compileRollout(record({}));
 const allHealthy: PoolHealth = { isHealthy: () => true };
 // One region's canary down, so part of the traffic walks the fallback list.
 const beijingCanaryDown: PoolHealth = { isHealthy: (pool) => pool.key !== 'beijing/canary' };
-
-/**
- * The proxy's own request path, loaded from its build: `NodeRequestFacts` over the request,
- * `RequestDecider` and `BindingStore` (whose bounded local cache answers the session lookup). The
- * bench imports the compiled files by path because it does not depend on the proxy package; build
- * it first (`pnpm --filter @graylane/proxy... build`).
- */
-interface ProxyDecider {
-  decide(rollout: CompiledRollout, facts: RequestFacts, lookedUp: boolean): Decision | undefined;
-  lookUp(rollout: CompiledRollout, facts: RequestFacts): Promise<void>;
-}
-interface ProxyBindingStore {
-  readonly stats: { cacheHits: number; redisLookups: number };
-}
-interface ProxyRouting {
-  RequestDecider: new (options: { bindings?: ProxyBindingStore; health?: PoolHealth; trustedProxies?: unknown }) => ProxyDecider;
-  TrustedProxies: new (cidrs: readonly string[]) => unknown;
-  BindingStore: new (redis: unknown, options: { deadlineMs: number; cacheEntries: number; cacheTtlMs: number }) => ProxyBindingStore;
-  NodeRequestFacts: new (req: BenchRequest) => RequestFacts;
-}
-const proxyDist = new URL('../../services/proxy/dist/', import.meta.url);
-async function loadProxyRouting(): Promise<ProxyRouting> {
-  try {
-    const decider = (await import(new URL('routing/request-decider.js', proxyDist).href)) as Pick<ProxyRouting, 'RequestDecider'>;
-    const store = (await import(new URL('session/binding-store.js', proxyDist).href)) as Pick<ProxyRouting, 'BindingStore'>;
-    const facts = (await import(new URL('routing/request-facts.js', proxyDist).href)) as Pick<ProxyRouting, 'NodeRequestFacts'>;
-    const trusted = (await import(new URL('forward/trusted-proxies.js', proxyDist).href)) as Pick<ProxyRouting, 'TrustedProxies'>;
-    return { ...decider, ...store, ...facts, ...trusted };
-  } catch (error) {
-    throw new Error(`cannot load the proxy's routing from ${proxyDist.pathname}: build it first with pnpm --filter @graylane/proxy... build`, { cause: error });
-  }
-}
-const proxy = await loadProxyRouting();
 
 /** The parts of an IncomingMessage that NodeRequestFacts reads. */
 interface BenchRequest {
@@ -203,6 +176,9 @@ const SLICE_MS = 150;
 function ratesOf(subjects: readonly Subject[]): number[] {
   const best = subjects.map(() => 0);
   let sink = 0;
+  // The check samples every 64th request, from a start that moves by one each pass, so that over a
+  // run (hundreds of passes per row) every request of the set is checked.
+  let passes = 0;
   for (let round = 0; round < ROUNDS; round++) {
     subjects.forEach(({ name, decideOne, check, requests = freshRequests }, row) => {
       let done = 0;
@@ -215,7 +191,7 @@ function ratesOf(subjects: readonly Subject[]): number[] {
         elapsed += (used.user + used.system) / 1000;
         done += batch.length;
         if (check !== undefined) {
-          for (let i = 0; i < batch.length; i += 64) if (!check(batch[i]!)) throw new Error(`${name}: request ${i} is not what this row measures: ${JSON.stringify(batch[i])}`);
+          for (let i = passes++ % 64; i < batch.length; i += 64) if (!check(batch[i]!)) throw new Error(`${name}: request ${i} is not what this row measures: ${JSON.stringify(batch[i])}`);
         }
       }
       best[row] = Math.max(best[row]!, (done / elapsed) * 1000);
@@ -244,32 +220,31 @@ function crc32(text: string): number {
 // Every decider is the proxy's; the session rows use a BindingStore with the proxy's default
 // cache limits whose cache was filled through its own Redis lookup, so every decision is a hit.
 const redis = new AnsweringRedis();
-const sessionStore = new proxy.BindingStore(redis, { deadlineMs: 5, cacheEntries: CACHE_ENTRIES, cacheTtlMs: CACHE_TTL_MS });
-// As app.ts builds it: GRAYLANE_TRUSTED_PROXIES unset is an empty list.
-const trustedProxies = new proxy.TrustedProxies([]);
-const withSessions = new proxy.RequestDecider({ bindings: sessionStore, health: allHealthy, trustedProxies });
-const withoutSessions = new proxy.RequestDecider({ health: allHealthy, trustedProxies });
-const canaryDown = new proxy.RequestDecider({ bindings: sessionStore, health: beijingCanaryDown, trustedProxies });
+const asRedis = redis as unknown as ConstructorParameters<typeof BindingStore>[0];
+const sessionStore = new BindingStore(asRedis, { deadlineMs: 5, cacheEntries: CACHE_ENTRIES, cacheTtlMs: CACHE_TTL_MS });
+const withSessions = new RequestDecider({ bindings: sessionStore, health: allHealthy });
+const withoutSessions = new RequestDecider({ health: allHealthy });
+const canaryDown = new RequestDecider({ bindings: sessionStore, health: beijingCanaryDown });
 // The proxy's default cache, full: 100 000 sessions. Its TTL is longer than the proxy's default
 // only so that filling it and measuring every row in turns fits in it; age does not change a hit.
-const fullCacheStore = new proxy.BindingStore(redis, { deadlineMs: 5, cacheEntries: CACHE_ENTRIES, cacheTtlMs: 600_000 });
-const withFullCache = new proxy.RequestDecider({ bindings: fullCacheStore, health: allHealthy, trustedProxies });
+const fullCacheStore = new BindingStore(asRedis, { deadlineMs: 5, cacheEntries: CACHE_ENTRIES, cacheTtlMs: 600_000 });
+const withFullCache = new RequestDecider({ bindings: fullCacheStore, health: allHealthy });
 
 /** Binds every session the way the proxy would, then fills the decider's local cache through lookUp. */
-async function fillSessionCache(decider: ProxyDecider, requests: BenchRequest[]): Promise<void> {
+async function fillSessionCache(decider: RequestDecider, requests: BenchRequest[]): Promise<void> {
   for (const req of requests) {
-    const facts = new proxy.NodeRequestFacts(req);
+    const facts = new NodeRequestFacts(req as unknown as IncomingMessage);
     const sid = cookieValue(req.headers.cookie, 'SID') ?? '';
     redis.bindings.set(`graylane:session:${full.name}:${sid}`, full.bindingValue(full.decide(facts).side));
     await decider.lookUp(full, facts);
   }
 }
 
-const factsOf = (req: BenchRequest): RequestFacts => new proxy.NodeRequestFacts(req);
+const factsOf = (req: BenchRequest): RequestFacts => new NodeRequestFacts(req as unknown as IncomingMessage);
 /** The bucket of the decision (-1 when none was used), NaN for no decision: the proxy would have waited for Redis. */
 const bucketOf2 = (decision: Decision | undefined): number => (decision === undefined ? Number.NaN : decision.bucket);
 const reasonIs =
-  (decider: ProxyDecider, rollout: CompiledRollout, reasons: readonly Decision['reason'][]) =>
+  (decider: RequestDecider, rollout: CompiledRollout, reasons: readonly Decision['reason'][]) =>
   (req: BenchRequest): boolean => {
     const reason = decider.decide(rollout, factsOf(req), false)?.reason;
     return reason !== undefined && reasons.includes(reason);
@@ -380,7 +355,7 @@ function handWritten(): Subject {
  * before them. A decision the cache could not answer would have returned undefined (the proxy
  * then asks Redis), which fails the row's reason check; Redis is also checked to be untouched.
  */
-function sessionRow(name: string, decider: ProxyDecider, reasons: readonly Decision['reason'][], requests?: () => BenchRequest[]): Subject {
+function sessionRow(name: string, decider: RequestDecider, reasons: readonly Decision['reason'][], requests?: () => BenchRequest[]): Subject {
   return { name, decideOne: (req) => bucketOf2(decider.decide(full, factsOf(req), false)), check: reasonIs(decider, full, reasons), requests };
 }
 /**
@@ -416,7 +391,7 @@ printRates(
 );
 
 // The proxy's default cache full, apart from the table above: 100 000 cached sessions make a larger
-// heap, which slows every row measured beside them (weight-only fell from 1.8–2.5 to 1.0 M/s here).
+// heap, which slows every row measured beside them (weight-only fell from 1.8–2.5 to 0.9–1.0 M/s here).
 manyRawRequests = Array.from({ length: FULL_CACHE }, (_, i) => rawRequest(i));
 await fillSessionCache(withFullCache, freshRequests(manyRawRequests));
 await fillSessionCache(withSessions, freshRequests());
