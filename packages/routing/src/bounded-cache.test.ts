@@ -146,7 +146,7 @@ describe('BoundedCache', () => {
   });
 
   it('refuses keys crafted to collide instead of walking ever longer probe runs', () => {
-    // Keys whose hashes share one home cell in a 64-entry cache (128 index cells), found by trial:
+    // Keys whose hashes share one home cell in a 64-entry cache (256 index cells), found by trial:
     // what an attacker who knew the seed could send.
     const probe = new BoundedCache<number>(64, 1000, 99);
     const home = (text: string): number => {

@@ -9,7 +9,6 @@ describe('@graylane/routing entry', () => {
         'BoundedCache',
         'DEFAULT_STICKY_KEY',
         'EMPTY_TABLE',
-        'MAX_PROBES',
         'MAX_REGEX_INPUT',
         'MAX_KEY_UNITS',
         'bucketOf',

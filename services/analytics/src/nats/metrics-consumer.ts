@@ -288,8 +288,3 @@ export class MetricsConsumer {
     }
   }
 }
-
-/**
- * Creates the durable consumer shared by all analytics replicas, or keeps the existing one: a
- * replica must not change a consumer that others are reading from.
- */
