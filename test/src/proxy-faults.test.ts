@@ -58,15 +58,13 @@ function startLoad(url: string, concurrency: number): { stop: () => Promise<Load
   };
 }
 
-function p99(values: number[]): number {
+/** The value below which the share `q` of `values` lies (nearest rank). */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length * 0.99)] ?? NaN;
+  return sorted[Math.floor(sorted.length * q)] ?? NaN;
 }
-
-function p50(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length * 0.5)] ?? NaN;
-}
+const p99 = (values: number[]): number => quantile(values, 0.99);
+const p50 = (values: number[]): number => quantile(values, 0.5);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

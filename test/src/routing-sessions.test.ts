@@ -253,10 +253,7 @@ describe('session stickiness through the real proxy and Redis', () => {
     const cleared = await send('DELETE', `${adminUrl}/_graylane/sessions/shop/s-${index}`);
     expect(JSON.parse(cleared.body)).toMatchObject({ cleared: 1 });
     // B drops its copy: explain (which binds nothing) finds no binding there either.
-    await eventually('proxy B follows the clear', 2_000, async () => {
-      const explained = await get(`${otherAdminUrl}/_graylane/explain?path=/shop/cart&cookie=SID%3Ds-${index}`);
-      return (JSON.parse(explained.body) as { session: { binding: string | null } }).session.binding === null ? true : undefined;
-    });
+    await eventually('proxy B follows the clear', 2_000, async () => ((await explainedBinding(otherAdminUrl, '/shop/cart', `s-${index}`)) === null ? true : undefined));
     expect((await visit(`s-${index}`)).reason).toBe('weight');
   });
 
