@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes a fresh Debian/Ubuntu machine with Node 20+ ready: pnpm, the servers graylane runs on
+# Makes a fresh Debian/Ubuntu machine with Node.js and npm ready: the Node.js pinned in .node-version
+# (installed into .runtime/ when the machine's differs), pnpm, the servers graylane runs on
 # (nats-server, redis-server, clickhouse-server), the workspace's dependencies, and a build.
 # With --tests (scripts/test.sh) also Chromium, for the dashboard's browser test; `up` does not need it.
 set -euo pipefail
@@ -7,11 +8,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$major" -lt 20 ]; then
-  echo "graylane needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
+# shellcheck source=node-runtime.sh
+source scripts/node-runtime.sh
+graylane_use_pinned_node
 
 if ! command -v pnpm >/dev/null 2>&1; then
   step "installing pnpm 10 with npm"

@@ -3,6 +3,10 @@
 # tests against real NATS, Redis and ClickHouse — then prints one summary line for all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Node.js first on PATH for everything below (bootstrap installs it if needed).
+# shellcheck source=node-runtime.sh
+source scripts/node-runtime.sh
+graylane_use_pinned_node
 bash scripts/bootstrap.sh --tests
 rm -f ./*/*/.vitest-report.json test/.vitest-report.json
 
