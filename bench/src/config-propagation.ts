@@ -29,7 +29,8 @@ const children: ChildProcess[] = [];
 
 function startNode(script: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [join(REPO_ROOT, script)], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // A fleet of N proxies is N processes, each one data plane (not N primaries with a worker per core).
+    env: { ...process.env, LOG_LEVEL: 'warn', GRAYLANE_PROXY_WORKERS: '1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);

@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { ConfigError, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
 
@@ -9,8 +9,10 @@ export interface ProxyConfig {
   readonly port: number;
   readonly adminPort: number;
   readonly natsUrl: string;
-  /** Unique per process; names the metric subject and the heartbeat. */
+  /** Unique per process; names the metric subject and the heartbeat. Workers add `-w<N>`. */
   readonly proxyId: string;
+  /** Data-plane processes: 1 runs today's single process; more run a primary and that many workers (workers/). */
+  readonly workers: number;
   readonly metricsIntervalMs: number;
   /** Batches kept while NATS cannot take them; older ones are dropped and counted beyond this. */
   readonly maxUnsentBatches: number;
@@ -31,6 +33,7 @@ export function loadConfig(env: Env): ProxyConfig {
       /[^A-Za-z0-9_-]/g,
       '_',
     ),
+    workers: workersFrom(env),
     metricsIntervalMs: positiveIntFrom(env, 'GRAYLANE_METRICS_INTERVAL_MS', 1000),
     maxUnsentBatches: positiveIntFrom(env, 'GRAYLANE_MAX_UNSENT_BATCHES', 600),
     upstreamTimeoutMs: positiveIntFrom(env, 'GRAYLANE_UPSTREAM_TIMEOUT_MS', 30_000),
@@ -38,4 +41,14 @@ export function loadConfig(env: Env): ProxyConfig {
     forwarding: forwardingConfigFrom(env),
     sessions: sessionConfigFrom(env),
   });
+}
+
+/** More workers than this is a typo, not a machine: each is a full data plane with its own connections. */
+export const MAX_WORKERS = 256;
+
+/** GRAYLANE_PROXY_WORKERS: a count from 1 to MAX_WORKERS; unset means one per core this process may use. */
+function workersFrom(env: Env): number {
+  const workers = positiveIntFrom(env, 'GRAYLANE_PROXY_WORKERS', availableParallelism());
+  if (workers > MAX_WORKERS) throw new ConfigError('GRAYLANE_PROXY_WORKERS', `expected at most ${MAX_WORKERS}, got "${env.GRAYLANE_PROXY_WORKERS}"`);
+  return workers;
 }

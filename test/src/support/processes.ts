@@ -16,7 +16,8 @@ export interface ServiceProcess {
 /** Starts `node <script>` from the repo root with `env` added to this process's environment. */
 export function startProcess(name: string, script: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [join(REPO_ROOT, script)], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // One proxy process unless a test asks for workers: tests count proxies, heartbeats and metrics per process.
+    env: { ...process.env, LOG_LEVEL: 'warn', GRAYLANE_PROXY_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
