@@ -1,10 +1,16 @@
-import { cluster } from './workers/cluster.js';
 import { loadConfig } from './config.js';
-import { runProxy } from './proxy-process.js';
-import { runPrimary } from './workers/primary.js';
-import { workerLink } from './workers/worker-link.js';
+import { cluster } from './workers/cluster.js';
 
 const config = loadConfig(process.env);
-if (cluster.isWorker) await runProxy(config, workerLink());
-else if (config.workers > 1) runPrimary(config);
-else await runProxy(config);
+// Imported on demand: the primary of a multi-worker proxy loads none of the data plane (fastify,
+// undici, ioredis), so it is up and serving the admin port at once.
+if (cluster.isWorker) {
+  const [{ runProxy }, { workerLink }] = await Promise.all([import('./proxy-process.js'), import('./workers/worker-link.js')]);
+  await runProxy(config, workerLink());
+} else if (config.workers > 1) {
+  const { runPrimary } = await import('./workers/primary.js');
+  runPrimary(config);
+} else {
+  const { runProxy } = await import('./proxy-process.js');
+  await runProxy(config);
+}

@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@graylane/runtime';
 import { mergeWorkerMetrics } from './merge-metrics.js';
+import { sumJson } from './sum-json.js';
 
 /** A live worker whose admin server the primary can reach. */
 export interface WorkerAdmin {
@@ -32,7 +33,8 @@ interface WorkerReadiness {
 }
 
 /**
- * The proxy's admin port with N workers, served by the primary: `/readyz` and `/metrics` over all
+ * The proxy's admin port with N workers, served by the primary: `/readyz`, `/metrics` and the session
+ * store's counters (`GET /_graylane/sessions`, summed) over all
  * workers (each sample labelled with its worker), everything else (session bindings, explain)
  * relayed to one worker, whose changes reach the others over NATS as they reach other proxies.
  */
@@ -53,6 +55,14 @@ export function buildPrimaryAdmin(deps: PrimaryAdminDeps): Server {
     if (req.method === 'GET' && path === '/metrics') {
       void metrics(deps).then(
         (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+        (error: unknown) => answer(500, { error: (error as Error).message }),
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/_graylane/sessions') {
+      // The session store's counters are per worker; the proxy's are their sum.
+      void sessionStats(deps).then(
+        (body) => answer(body.status, body.json),
         (error: unknown) => answer(500, { error: (error as Error).message }),
       );
       return;
@@ -114,6 +124,19 @@ async function metrics(deps: PrimaryAdminDeps): Promise<string> {
       '',
     ].join('\n')
   );
+}
+
+async function sessionStats(deps: PrimaryAdminDeps): Promise<{ status: number; json: unknown }> {
+  const answers = await Promise.all(
+    deps.workers().map(async (worker) => {
+      const response = await fetch(`http://127.0.0.1:${worker.port}/_graylane/sessions`, { signal: AbortSignal.timeout(WORKER_ADMIN_TIMEOUT_MS) });
+      return { status: response.status, json: (await response.json()) as unknown };
+    }),
+  );
+  if (answers.length === 0) return { status: 503, json: { error: 'no proxy worker is running yet' } };
+  // Without Redis no worker has the route (404): pass that answer on as it is.
+  const failed = answers.find((answer) => answer.status !== 200);
+  return failed ?? { status: 200, json: sumJson(answers.map((answer) => answer.json)) };
 }
 
 function relay(req: IncomingMessage, res: ServerResponse, port: number, logger: Logger): void {

@@ -78,8 +78,13 @@ export function runPrimary(config: ProxyConfig): void {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
-  for (let i = 0; i < config.workers; i++) start();
+  admin.once('error', (error) => {
+    logger.fatal({ err: error, adminPort: config.adminPort }, 'cannot serve the admin port');
+    for (const { worker } of workers.values()) worker.process.kill('SIGKILL');
+    process.exit(1);
+  });
   admin.listen(config.adminPort, '0.0.0.0', () => {
     logger.info({ port: config.port, adminPort: config.adminPort, workers: config.workers, reusePort: supportsReusePort() }, 'proxy primary listening');
+    for (let i = 0; i < config.workers; i++) start();
   });
 }
