@@ -150,8 +150,16 @@ beforeAll(async () => {
   backend = startBackend();
   backendUrl = `http://127.0.0.1:${await listenOnLoopback(backend)}`;
   nc = await connectNats(nats.url, createLogger('proxy-workers', 'warn'), { name: 'proxy-workers', waitForServer: false });
-  nc.subscribe(PROXY_HEARTBEAT_SUBJECT, { callback: (_error, msg) => heartbeats.push(decodeJson(msg.data) as ProxyHeartbeatV1) });
-  nc.subscribe(`${METRICS_SUBJECT_PREFIX}.>`, { callback: (_error, msg) => batches.push(decodeJson(msg.data) as MetricBatchV1) });
+  nc.subscribe(PROXY_HEARTBEAT_SUBJECT, {
+    callback: (_error, msg) => {
+      heartbeats.push(decodeJson(msg.data) as ProxyHeartbeatV1);
+    },
+  });
+  nc.subscribe(`${METRICS_SUBJECT_PREFIX}.>`, {
+    callback: (_error, msg) => {
+      batches.push(decodeJson(msg.data) as MetricBatchV1);
+    },
+  });
   await putTable(0);
 });
 

@@ -29,7 +29,7 @@ describe('mergeWorkerMetrics', () => {
     expect(lines).toContain('graylane_proxy_requests_total{worker="1",pool="v1",code="2xx"} 10');
     expect(lines).toContain('graylane_proxy_requests_total{worker="2",pool="v1",code="2xx"} 5');
     const samples = lines.filter((line) => line !== '' && !line.startsWith('#'));
-    expect(samples).toHaveLength(14);
+    expect(samples).toHaveLength(12);
     expect(samples.every((line) => /\{worker="[12]"/.test(line))).toBe(true);
   });
 

@@ -130,7 +130,7 @@ async function sessionStats(deps: PrimaryAdminDeps): Promise<{ status: number; j
   const answers = await Promise.all(
     deps.workers().map(async (worker) => {
       const response = await fetch(`http://127.0.0.1:${worker.port}/_graylane/sessions`, { signal: AbortSignal.timeout(WORKER_ADMIN_TIMEOUT_MS) });
-      return { status: response.status, json: (await response.json()) as unknown };
+      return { status: response.status, json: await response.json() };
     }),
   );
   if (answers.length === 0) return { status: 503, json: { error: 'no proxy worker is running yet' } };
