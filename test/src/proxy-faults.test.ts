@@ -156,8 +156,14 @@ async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; 
     GRAYLANE_PROXY_WORKERS: String(proxyWorkers),
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await untilOk('proxy ready', `${adminUrl}/readyz`, 60_000);
-  if (proxyWorkers > 1) await allWorkersAt(adminUrl, (version) => version > 0);
+  try {
+    await untilOk('proxy ready', `${adminUrl}/readyz`, 60_000);
+    if (proxyWorkers > 1) await allWorkersAt(adminUrl, (version) => version > 0);
+  } catch (error) {
+    // Not left running (with its workers) after a failed start.
+    await started.stop();
+    throw error;
+  }
   return { process: started, url: `http://127.0.0.1:${port}`, adminUrl };
 }
 

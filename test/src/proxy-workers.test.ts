@@ -2,7 +2,7 @@
 // primary and its two workers serve, apply a new config version in both and report each worker
 // once; a worker killed under load is replaced while the other keeps serving; SIGTERM drains both.
 import { createServer, Agent, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   METRICS_SUBJECT_PREFIX,
   PROXY_HEARTBEAT_SUBJECT,
@@ -98,12 +98,17 @@ async function startProxy(name: string): Promise<ProxyUnderTest> {
     ADMIN_PORT: String(adminPort),
   });
   const proxy = { process: started, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, proxyId };
-  await untilOk(`${name} ready`, `${proxy.adminUrl}/readyz`);
-  // Ready means one worker serves; these tests want both.
-  await eventually(`${name}: both workers ready`, 30_000, async () => {
-    const seen = await readiness(proxy);
-    return seen.workers.length === 2 && seen.workers.every((worker) => worker.ready) ? true : undefined;
-  });
+  try {
+    await untilOk(`${name} ready`, `${proxy.adminUrl}/readyz`, 60_000);
+    // Ready means one worker serves; these tests want both.
+    await eventually(`${name}: both workers ready`, 30_000, async () => {
+      const seen = await readiness(proxy);
+      return seen.workers.length === 2 && seen.workers.every((worker) => worker.ready) ? true : undefined;
+    });
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
   return proxy;
 }
 
@@ -262,6 +267,7 @@ describe('a proxy with 2 workers', () => {
 describe('SIGTERM to a proxy with 2 workers', () => {
   it('drains both workers with no request lost, then the primary exits', async () => {
     const proxy = await startProxy('proxy-drain');
+    onTestFinished(() => proxy.process.stop());
     const slow = 1500;
     // 16 requests on their own connections, spread over both workers, each answered after 1.5 s.
     const inFlight = Array.from({ length: 16 }, (_, i) =>
