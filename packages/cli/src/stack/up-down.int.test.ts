@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
@@ -102,8 +102,9 @@ describe('graylane up, status and down', () => {
       ['analytics', true],
       ['proxy', true],
     ]);
-    expect(report.proxies).toHaveLength(1);
-    expect(report.proxies[0]?.configVersion).toBeGreaterThanOrEqual(1);
+    // One proxy line per worker: GRAYLANE_PROXY_WORKERS defaults to one per core.
+    expect(report.proxies).toHaveLength(availableParallelism());
+    expect(report.proxies.every((proxy) => proxy.configVersion >= 1)).toBe(true);
 
     const stopped = await graylane(env, 'down');
     expect(stopped.code, stopped.stderr.join('\n')).toBe(0);
