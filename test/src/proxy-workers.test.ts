@@ -221,6 +221,14 @@ describe('a proxy with 2 workers', () => {
     const fromThisProxy = new Set(heartbeats.filter((beat) => beat.proxyId.startsWith(proxy.proxyId)).map((beat) => beat.proxyId));
     expect([...fromThisProxy].sort()).toEqual(names);
 
+    // Other admin routes reach a worker through the primary: explain answers as a single proxy does.
+    const explained = await get(`${proxy.adminUrl}/_graylane/explain?path=/cart&header=x-user-id:u1`);
+    expect(explained.status).toBe(200);
+    expect(JSON.parse(explained.body)).toMatchObject({ configVersion: version, rollout: 'shop', side: 'canary' });
+    const sessions = await get(`${proxy.adminUrl}/_graylane/sessions`);
+    expect(sessions.status).toBe(200);
+    expect(typeof (JSON.parse(sessions.body) as { redisLookups?: unknown }).redisLookups).toBe('number');
+
     // Metric batches: per worker, distinct ids, and together exactly the requests sent.
     const counted = await eventually('metric batches cover every request', 10_000, async () => {
       const mine = batches.filter((batch) => batch.proxyId.startsWith(proxy.proxyId) && batch.configVersion === version);
