@@ -24,6 +24,7 @@ const app = buildApp({
   natsConnected: () => !nc.isClosed(),
   logger,
   forwarding: config.forwarding,
+  clientLimits: config.clientLimits,
   sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, config.proxyId, logger.child({ module: 'sessions' })) },
 });
 
