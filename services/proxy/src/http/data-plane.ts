@@ -13,7 +13,7 @@ import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
 import { answerClientError, refuse } from './client-errors.js';
 import { closeAfterAnswer } from './lingering-close.js';
 import { requestProblem } from './request-checks.js';
-import { RequestDecider } from '../routing/request-decider.js';
+import { PendingDecision, RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
 import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import type { TableHolder } from '../routing/table-holder.js';
@@ -80,7 +80,32 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     deps.metrics.record(rollout.name, decision.side, decision.pool.name, statusClassOf(status), elapsedMs * 1000, decision.region);
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
+  const routingFailed = (res: ServerResponse, error: unknown): void =>
+    sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
+
+  const forward = (req: IncomingMessage, res: ServerResponse, version: number, rollout: CompiledRollout, decision: Decision): void => {
+    const pool = decision.pool;
+    deps.forwarder.forward(req, res, {
+      balancer: balancerOf(pool.upstreams),
+      pool: pool.name,
+      responseHeaders: rollout.responseHeaders
+        ? {
+            'x-graylane-pool': pool.name,
+            'x-graylane-reason': decision.reason,
+            'x-graylane-config-version': String(version),
+          }
+        : undefined,
+      onDone: (outcome, elapsedMs) => {
+        if ('failure' in outcome && outcome.failure === 'client-aborted') return;
+        record(rollout, decision, outcome, elapsedMs);
+      },
+    });
+  };
+
+  // One way through: the request's facts, the rollout they match, the lookups the local cache
+  // cannot answer (if any), one decision, forward. A request that waits on Redis keeps the
+  // rollout and table version it matched on arrival.
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     if (!deps.holder.hasConfig) {
       sendError(res, 503, 'GRAYLANE_UNAVAILABLE', 'graylane has not received any routing config yet');
       return;
@@ -92,34 +117,19 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       sendError(res, 404, 'GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`);
       return;
     }
-    const decision = decider.decide(rollout, facts, lookedUp);
-    if (decision === undefined) {
-      // The session binding or user-set membership is not cached: ask Redis (resolves by its
-      // deadline, never rejects), then route again.
-      void decider
-        .lookUp(rollout, facts)
-        .then(() => {
-          if (!req.destroyed) route(req, res, true);
-        })
-        .catch((error: unknown) => sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`));
+    const step = decider.decide(rollout, facts);
+    if (!(step instanceof PendingDecision)) {
+      forward(req, res, table.version, rollout, step);
       return;
     }
-    const pool = decision.pool;
-    deps.forwarder.forward(req, res, {
-      balancer: balancerOf(pool.upstreams),
-      pool: pool.name,
-      responseHeaders: rollout.responseHeaders
-        ? {
-            'x-graylane-pool': pool.name,
-            'x-graylane-reason': decision.reason,
-            'x-graylane-config-version': String(table.version),
-          }
-        : undefined,
-      onDone: (outcome, elapsedMs) => {
-        if ('failure' in outcome && outcome.failure === 'client-aborted') return;
-        record(rollout, decision, outcome, elapsedMs);
-      },
-    });
+    // The session binding or user-set membership is not cached: ask Redis (resolves by its deadline, never rejects).
+    const version = table.version;
+    void decider
+      .lookUp(step)
+      .then(() => {
+        if (!req.destroyed) forward(req, res, version, rollout, decider.decidePending(step));
+      })
+      .catch((error: unknown) => routingFailed(res, error));
   };
 
   const limits = deps.clientLimits ?? DEFAULT_CLIENT_LIMITS;
@@ -148,7 +158,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       try {
         route(req, res);
       } catch (error) {
-        sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
+        routingFailed(res, error);
       }
     },
   );
@@ -173,8 +183,9 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
     }
-    // Upgrades decide from the local cache only (lookedUp = true), so the handshake never waits on Redis.
-    const decision = decider.decide(rollout, facts, true) ?? rollout.decide(facts);
+    // Upgrades decide from the local cache only, so the handshake never waits on Redis: what it misses counts as unknown.
+    const step = decider.decide(rollout, facts);
+    const decision = step instanceof PendingDecision ? decider.decidePending(step) : step;
     const pool = decision.pool;
     deps.forwarder.upgrade(req, socket, head, {
       balancer: balancerOf(pool.upstreams),
