@@ -9,6 +9,8 @@ import { buildApp, type ProxyApp } from '../app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
 const BODY_IDLE_MS = 400;
+/** Upstream connections per endpoint, few so that slow clients can take them all. */
+const MAX_UPSTREAM_CONNECTIONS = 4;
 const HEADER_TIMEOUT_MS = 1_000;
 
 let app: ProxyApp;
@@ -46,9 +48,9 @@ interface RawAnswer {
 /**
  * Writes `parts` on a fresh connection, each after the previous one went out plus `gapMs`, and
  * reads the answer only after the last one went out (as a client that sends its whole request
- * before reading does), until the proxy closes or `ms` passed.
+ * before reading does; `readEarly`: as it arrives), until the proxy closes or `ms` passed.
  */
-function rawExchange(parts: string | string[], options: { ms?: number; gapMs?: number } = {}): Promise<RawAnswer> {
+function rawExchange(parts: string | string[], options: { ms?: number; gapMs?: number; readEarly?: boolean } = {}): Promise<RawAnswer> {
   const chunks = typeof parts === 'string' ? [parts] : parts;
   return new Promise((resolve) => {
     const started = performance.now();
@@ -56,7 +58,7 @@ function rawExchange(parts: string | string[], options: { ms?: number; gapMs?: n
     let text = '';
     let error: string | undefined;
     socket.setEncoding('latin1');
-    socket.pause();
+    if (options.readEarly !== true) socket.pause();
     socket.on('data', (chunk: string) => (text += chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? e.message));
     socket.on('close', () => resolve({ text, error, elapsedMs: performance.now() - started }));
@@ -100,7 +102,11 @@ describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
       upstreamTimeoutMs: 10_000,
       natsConnected: () => true,
       logger: pino({ level: 'silent' }),
-      forwarding: forwardingConfigFrom({ GRAYLANE_TRUSTED_PROXIES: '10.0.0.0/8', GRAYLANE_FORWARDING_ENGINE: engine }),
+      forwarding: forwardingConfigFrom({
+        GRAYLANE_TRUSTED_PROXIES: '10.0.0.0/8',
+        GRAYLANE_FORWARDING_ENGINE: engine,
+        GRAYLANE_UPSTREAM_MAX_CONNECTIONS: String(MAX_UPSTREAM_CONNECTIONS),
+      }),
       clientLimits: { headerTimeoutMs: HEADER_TIMEOUT_MS, bodyIdleTimeoutMs: BODY_IDLE_MS },
     });
     app.holder.apply(routingTable(`http://127.0.0.1:${(backend.address() as AddressInfo).port}`), 1);
@@ -134,6 +140,20 @@ describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
       // The upstream side of that request is closed, not left waiting for the other 9 bytes.
       await heldClosed;
       await expect.poll(() => upstream?.outstanding).toBe(0);
+    });
+
+    it('serves a normal request while more slow bodies than upstream connections dribble in at 1 byte/s', async () => {
+      // The attack in small: every upstream connection held by a body that sends a byte a second.
+      const slow = Array.from({ length: MAX_UPSTREAM_CONNECTIONS + 2 }, () =>
+        rawExchange(['POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nx', ...'x'.repeat(99)], { ms: 10_000, gapMs: 1_000, readEarly: true }),
+      );
+      await expect.poll(() => seen.filter((s) => s.path === '/slow').length).toBe(MAX_UPSTREAM_CONNECTIONS);
+      const started = performance.now();
+      const { text } = await rawExchange('GET /normal HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', { ms: 10_000 });
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      // It waits for a slow body to be cut (one idle timeout and a half at most), not for the slow bodies to end.
+      expect(performance.now() - started).toBeLessThan(BODY_IDLE_MS * 1.5 + 1_000);
+      for (const answer of await Promise.all(slow)) expect(answer.text).toMatch(/^HTTP\/1\.1 408 /);
     });
 
     it('lets a slow body through as long as its bytes keep coming', async () => {
