@@ -24,7 +24,7 @@ import {
 } from '@graylane/routing';
 // The proxy's own request path, from its build: `NodeRequestFacts` over the request,
 // `RequestDecider`, and `BindingStore`, whose bounded local cache answers the session lookup.
-import { RequestDecider } from '@graylane/proxy/dist/routing/request-decider.js';
+import { PendingDecision, RequestDecider } from '@graylane/proxy/dist/routing/request-decider.js';
 import { NodeRequestFacts } from '@graylane/proxy/dist/routing/request-facts.js';
 import { BindingStore } from '@graylane/proxy/dist/session/binding-store.js';
 import { printTable, type BenchRow } from './table.js';
@@ -237,30 +237,31 @@ async function fillSessionCache(decider: RequestDecider, requests: BenchRequest[
     const facts = new NodeRequestFacts(req as unknown as IncomingMessage);
     const sid = cookieValue(req.headers.cookie, 'SID') ?? '';
     redis.bindings.set(`graylane:session:${full.name}:${sid}`, full.bindingValue(full.decide(facts).side));
-    await decider.lookUp(full, facts);
+    const step = decider.decide(full, facts);
+    if (step instanceof PendingDecision) await decider.lookUp(step);
   }
 }
 
 const factsOf = (req: BenchRequest): RequestFacts => new NodeRequestFacts(req as unknown as IncomingMessage);
 /** The bucket of the decision (-1 when none was used), NaN for no decision: the proxy would have waited for Redis. */
-const bucketOf2 = (decision: Decision | undefined): number => (decision === undefined ? Number.NaN : decision.bucket);
+const bucketOf2 = (decision: Decision | PendingDecision): number => (decision instanceof PendingDecision ? Number.NaN : decision.bucket);
 const reasonIs =
   (decider: RequestDecider, rollout: CompiledRollout, reasons: readonly Decision['reason'][]) =>
   (req: BenchRequest): boolean => {
-    const reason = decider.decide(rollout, factsOf(req), false)?.reason;
-    return reason !== undefined && reasons.includes(reason);
+    const decision = decider.decide(rollout, factsOf(req));
+    return !(decision instanceof PendingDecision) && reasons.includes(decision.reason);
   };
 const subjects: Subject[] = [
   { name: 'bare murmur3 bucket of the user id', decideOne: (req) => bucketOf('checkout', req.headers['x-user-id'] ?? '') },
   { name: 'naive crc32(uid) % 100 < weight', decideOne: (req) => (crc32(req.headers['x-user-id'] ?? '') % 100 < WEIGHT ? 1 : 0) },
   {
     name: 'foundation: weight-only decide()',
-    decideOne: (req) => bucketOf2(withoutSessions.decide(weightOnly, factsOf(req), false)),
+    decideOne: (req) => bucketOf2(withoutSessions.decide(weightOnly, factsOf(req))),
     check: reasonIs(withoutSessions, weightOnly, ['weight']),
   },
   {
     name: 'full: rules+lists+regions, no session',
-    decideOne: (req) => bucketOf2(withoutSessions.decide(full, factsOf(req), false)),
+    decideOne: (req) => bucketOf2(withoutSessions.decide(full, factsOf(req))),
     check: reasonIs(withoutSessions, full, ['weight']),
   },
 ];
@@ -343,8 +344,8 @@ function handWritten(): Subject {
     return -1; // every request here has a cached binding; the check below fails the row otherwise
   };
   const sameAsEngine = (req: BenchRequest): boolean => {
-    const decision = withSessions.decide(full, factsOf(req), false);
-    const expected = decision === undefined ? -2 : (decision.side === 'canary' ? 1 : 0) + 2 * (regions.includes(decision.region) ? regions.indexOf(decision.region) : 3);
+    const decision = withSessions.decide(full, factsOf(req));
+    const expected = decision instanceof PendingDecision ? -2 : (decision.side === 'canary' ? 1 : 0) + 2 * (regions.includes(decision.region) ? regions.indexOf(decision.region) : 3);
     return decide(req) === expected;
   };
   return { name: 'hand-written code for this one rollout (floor)', decideOne: decide, check: sameAsEngine };
@@ -357,7 +358,7 @@ function handWritten(): Subject {
  * then asks Redis), which fails the row's reason check; Redis is also checked to be untouched.
  */
 function sessionRow(name: string, decider: RequestDecider, reasons: readonly Decision['reason'][], requests?: () => BenchRequest[]): Subject {
-  return { name, decideOne: (req) => bucketOf2(decider.decide(full, factsOf(req), false)), check: reasonIs(decider, full, reasons), requests };
+  return { name, decideOne: (req) => bucketOf2(decider.decide(full, factsOf(req))), check: reasonIs(decider, full, reasons), requests };
 }
 /**
  * The next {@link DISTINCT} of the {@link FULL_CACHE} sessions, in turn: over its passes the row
@@ -427,8 +428,7 @@ function million(store: { get(key: string): string | undefined; set(key: string,
       socket: { remoteAddress: `10.${1 + (i % 3)}.${(i >> 8) & 255}.${i & 255}` },
     });
     const key = user.cookie('SID') ?? '';
-    user.sessionBinding = store.get(key);
-    const decision = full.decide(user, allHealthy);
+    const decision = full.decide(user, allHealthy, { sessionBinding: store.get(key), override: undefined, listedUser: undefined });
     if (decision.bindable) store.set(key, full.bindingValue(decision.side));
     if (i === 200_000) {
       const gcStarted = performance.now();

@@ -11,6 +11,7 @@ export type {
   DecisionReason,
   ListedUser,
   RequestFacts,
+  FoundFacts,
   CompiledPool,
   PoolHealth,
   Decision,

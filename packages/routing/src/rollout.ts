@@ -12,6 +12,8 @@ import type {
   CompiledRollout,
   Decision,
   DecisionReason,
+  FoundFacts,
+  ListedUser,
   PoolHealth,
   RequestFacts,
   SessionSettings,
@@ -92,22 +94,23 @@ export class Rollout implements CompiledRollout {
     return this.plan.pools;
   }
 
-  decide(facts: RequestFacts, health?: PoolHealth): Decision {
+  decide(facts: RequestFacts, health?: PoolHealth, found?: FoundFacts): Decision {
     const values = this.headerValues(facts);
     const home = this.plan.homeOf(facts, values);
     if (this.forced !== undefined) return this.settled(this.forced, STATE, home, health);
-    if (facts.override !== undefined) return this.settled(facts.override, OVERRIDE, home, health);
+    const override = found?.override;
+    if (override !== undefined) return this.settled(override, OVERRIDE, home, health);
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (rule.matches(facts, values)) return this.settled(rule.side, RULE, home, health);
     }
     const key = this.stickyKeyOf(facts, values);
-    const listed = this.listed(key, facts);
+    const listed = this.listed(key, found?.listedUser);
     if (listed !== undefined) return this.settled(listed, USER_LIST, home, health);
     // A binding is honoured only while it names the current version of its side (see bindingValue),
     // and never over a forced state above: a rollback moves bound canary sessions back to stable.
-    const binding = facts.sessionBinding;
+    const binding = found?.sessionBinding;
     if (binding !== undefined) {
       if (binding === this.bindings.canary) return this.settled('canary', SESSION, home, health);
       if (binding === this.bindings.stable) return this.settled('stable', SESSION, home, health);
@@ -140,13 +143,13 @@ export class Rollout implements CompiledRollout {
   }
 
   /** Deny wins over allow, so a user on both lists stays on stable. */
-  private listed(key: string | undefined, facts: RequestFacts): Side | undefined {
-    if (facts.listedUser === 'deny') return 'stable';
+  private listed(key: string | undefined, listedUser: ListedUser | undefined): Side | undefined {
+    if (listedUser === 'deny') return 'stable';
     if (key !== undefined && this.userSides.size > 0) {
       const side = this.userSides.sideOf(key);
       if (side !== undefined) return side;
     }
-    return facts.listedUser === 'allow' ? 'canary' : undefined;
+    return listedUser === 'allow' ? 'canary' : undefined;
   }
 
   /** A decision without a bucket: the shared frozen one while the home pool of `side` is healthy. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BUCKETS } from './buckets.js';
 import { compileRollout } from './rollout.js';
 import { facts, record, thrown } from './test-support.js';
-import type { RequestFacts, Side } from './types.js';
+import type { FoundFacts, Side } from './types.js';
 
 const userId = fc.string({ unit: 'binary', minLength: 1, maxLength: 64 });
 const points = fc.integer({ min: 0, max: BUCKETS });
@@ -14,7 +14,8 @@ const states: RolloutRecordV1['state'][] = ['progressing', 'paused', 'rolled_bac
 const rollout = (weight: number, state: RolloutRecordV1['state'] = 'progressing', extra: Partial<RolloutRecordV1['spec']> = {}) =>
   compileRollout(record('checkout', { traffic: { weight }, session: { cookie: 'SID', ttl: '30m' }, ...extra }, state));
 
-const withFacts = (base: RequestFacts, extra: Partial<RequestFacts>): RequestFacts => ({ ...base, ...extra });
+/** What the proxy found out, with nothing found where `extra` says nothing. */
+const found = (extra: Partial<FoundFacts>): FoundFacts => ({ sessionBinding: undefined, override: undefined, listedUser: undefined, ...extra });
 
 describe('session bindings', () => {
   it('keeps a bound session on its side across any weight change', () => {
@@ -23,7 +24,7 @@ describe('session bindings', () => {
         const first = rollout(before / 100).decide(facts({ headers: { 'x-user-id': id } }));
         expect(first.bindable).toBe(true);
         const binding = rollout(before / 100).bindingValue(first.side);
-        const later = rollout(after / 100).decide(withFacts(facts({ headers: { 'x-user-id': id } }), { sessionBinding: binding }));
+        const later = rollout(after / 100).decide(facts({ headers: { 'x-user-id': id } }), undefined, found({ sessionBinding: binding }));
         expect(later).toMatchObject({ side: first.side, reason: 'session', bindable: false });
       }),
     );
@@ -33,7 +34,7 @@ describe('session bindings', () => {
     fc.assert(
       fc.property(userId, fc.constantFrom<Side>('stable', 'canary'), fc.constantFrom(...states), (id, bound, state) => {
         const target = rollout(50, state);
-        const decision = target.decide(withFacts(facts({ headers: { 'x-user-id': id } }), { sessionBinding: target.bindingValue(bound) }));
+        const decision = target.decide(facts({ headers: { 'x-user-id': id } }), undefined, found({ sessionBinding: target.bindingValue(bound) }));
         if (state === 'rolled_back' || state === 'aborted') expect(decision).toMatchObject({ side: 'stable', reason: 'state' });
         else if (state === 'promoted') expect(decision).toMatchObject({ side: 'canary', reason: 'state' });
         else expect(decision).toMatchObject({ side: bound, reason: 'session' });
@@ -44,7 +45,7 @@ describe('session bindings', () => {
   it('ignores a binding made for another canary version, and junk', () => {
     const v3 = compileRollout(record('checkout', { traffic: { weight: 0 }, canary: { name: 'v3', upstreams: ['http://127.0.0.1:9003'] } }));
     for (const junk of ['canary:v2', 'canary', '', '\u0000'.repeat(10_000)]) {
-      expect(v3.decide(withFacts(facts({ headers: { 'x-user-id': 'u1' } }), { sessionBinding: junk }))).toMatchObject({ side: 'stable', reason: 'weight' });
+      expect(v3.decide(facts({ headers: { 'x-user-id': 'u1' } }), undefined, found({ sessionBinding: junk }))).toMatchObject({ side: 'stable', reason: 'weight' });
     }
     expect(v3.bindingValue('canary')).toBe('canary:v3');
   });
@@ -67,11 +68,10 @@ describe('precedence', () => {
         });
         const base = facts({ headers: { 'x-user-id': id, 'x-beta': '1' } });
         const binding = target.bindingValue(bound);
-        expect(target.decide(withFacts(base, { sessionBinding: binding }))).toMatchObject({ side: 'canary', reason: 'rule' });
-        const signed = withFacts(base, { sessionBinding: binding, override: 'stable' });
-        expect(target.decide(signed)).toMatchObject({ side: 'stable', reason: 'override' });
-        const blocked = withFacts(facts({ headers: { 'x-user-id': 'blocked' } }), { sessionBinding: binding });
-        expect(target.decide(blocked)).toMatchObject({ side: 'stable', reason: 'user-list' });
+        expect(target.decide(base, undefined, found({ sessionBinding: binding }))).toMatchObject({ side: 'canary', reason: 'rule' });
+        expect(target.decide(base, undefined, found({ sessionBinding: binding, override: 'stable' }))).toMatchObject({ side: 'stable', reason: 'override' });
+        const blocked = facts({ headers: { 'x-user-id': 'blocked' } });
+        expect(target.decide(blocked, undefined, found({ sessionBinding: binding }))).toMatchObject({ side: 'stable', reason: 'user-list' });
         expect(target.decide(facts({ headers: { 'x-user-id': 'tester' } }))).toMatchObject({ side: 'canary', reason: 'user-list' });
       }),
     );
@@ -82,13 +82,13 @@ describe('precedence', () => {
     expect(target.userSets).toEqual({ allow: 'beta', deny: 'banned' });
     expect(target.decide(facts({ headers: { 'x-user-id': 'both' } }))).toMatchObject({ side: 'stable', reason: 'user-list' });
     const zero = rollout(0);
-    expect(zero.decide(withFacts(facts({ headers: { 'x-user-id': 'a' } }), { listedUser: 'allow' }))).toMatchObject({ side: 'canary', reason: 'user-list' });
-    expect(rollout(100).decide(withFacts(facts({ headers: { 'x-user-id': 'a' } }), { listedUser: 'deny' }))).toMatchObject({ side: 'stable', reason: 'user-list' });
+    expect(zero.decide(facts({ headers: { 'x-user-id': 'a' } }), undefined, found({ listedUser: 'allow' }))).toMatchObject({ side: 'canary', reason: 'user-list' });
+    expect(rollout(100).decide(facts({ headers: { 'x-user-id': 'a' } }), undefined, found({ listedUser: 'deny' }))).toMatchObject({ side: 'stable', reason: 'user-list' });
   });
 
   it('never lets a tester override reach a rolled-back version', () => {
     const target = rollout(50, 'rolled_back');
-    expect(target.decide(withFacts(facts(), { override: 'canary' }))).toMatchObject({ side: 'stable', reason: 'state' });
+    expect(target.decide(facts(), undefined, found({ override: 'canary' }))).toMatchObject({ side: 'stable', reason: 'state' });
   });
 
   it('marks only hash decisions bindable', () => {

@@ -46,15 +46,24 @@ export interface RequestFacts {
    * session id in it without making a string of it. Optional; `cookie(name)` is always there.
    */
   readonly rawCookieHeader?: string | undefined;
+}
+
+/**
+ * What the proxy found out about a request from outside it, passed to decide() beside the
+ * request's own facts: looked up (Redis) or verified (the override's signature). Kept apart from
+ * {@link RequestFacts} so the request's facts are only ever read: data goes one way, from the
+ * request and the lookups into one decision.
+ */
+export interface FoundFacts {
   /**
-   * The stored session binding of this request (as made by {@link CompiledRollout.bindingValue}),
-   * looked up by the proxy before deciding; undefined when there is none or it was not found in time.
+   * The stored session binding of this request (as made by {@link CompiledRollout.bindingValue});
+   * undefined when there is none or it was not found in time.
    */
-  sessionBinding?: string | undefined;
+  readonly sessionBinding: string | undefined;
   /** A side a tester forced with a correctly signed override header; the proxy verifies the signature. */
-  override?: Side | undefined;
+  readonly override: Side | undefined;
   /** The sticky key's membership in the rollout's Redis user sets, when the proxy looked it up in time. */
-  listedUser?: ListedUser | undefined;
+  readonly listedUser: ListedUser | undefined;
 }
 
 /** One pool a request can be sent to: the rollout-wide stable/canary pool, or a region's. */
@@ -125,7 +134,7 @@ export interface CompiledRollout {
    * Stable or canary for one request, with the reason and the pool. Pure and allocation-light.
    * Without `health` every pool counts as healthy.
    */
-  decide(facts: RequestFacts, health?: PoolHealth): Decision;
+  decide(facts: RequestFacts, health?: PoolHealth, found?: FoundFacts): Decision;
   /** The first present, non-empty sticky key of the request, or undefined (then the IP is used). */
   stickyKeyOf(facts: RequestFacts): string | undefined;
   /**

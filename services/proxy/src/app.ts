@@ -12,6 +12,7 @@ import { OriginRetirer } from './lifecycle/origin-retirer.js';
 import { originsNamedBy, type RetirementSettings } from './lifecycle/retirement-plan.js';
 import { buildAdmin } from './http/admin.js';
 import { buildDataPlane, type DataPlane } from './http/data-plane.js';
+import type { ClientLimits } from './http/client-limits.js';
 import { BatchPublisher, type PublishBatch } from './metrics/batch-publisher.js';
 import { MetricAggregator } from './metrics/metric-aggregator.js';
 import { TableHolder } from './routing/table-holder.js';
@@ -36,6 +37,8 @@ export interface ProxyAppDeps {
   forwarding?: ForwardingConfig;
   /** Session bindings and user sets in Redis, and the override secret; without them no session is bound. */
   sessions?: { redis: Redis | undefined; config: SessionConfig; announce?: AnnounceBindingChange };
+  /** Header and body-idle timeouts for clients of the data plane; defaults when absent. */
+  clientLimits?: ClientLimits;
   /** When origins that left the config are closed; defaults: settle = connect timeout, grace = drain grace. */
   retirement?: Partial<RetirementSettings>;
 }
@@ -99,6 +102,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     health,
     loadBalancing: forwarding.loadBalancing,
     trustedProxies: forwarding.trustedProxies,
+    clientLimits: deps.clientLimits,
   });
   drainer.track(dataPlane.server);
   // Blue/green releases change addresses every time: an origin that left the config is closed once its requests end.

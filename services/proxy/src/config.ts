@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
+import { clientLimitsFrom, type ClientLimits } from './http/client-limits.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
 
 /** The proxy's settings, read once from the environment. */
@@ -20,6 +21,8 @@ export interface ProxyConfig {
   readonly logLevel: string;
   /** Upstream pools, health checks, forwarded headers and drain (forward/forwarding-config.ts). */
   readonly forwarding: ForwardingConfig;
+  /** Header and body-idle timeouts for data-plane clients (http/client-limits.ts). */
+  readonly clientLimits: ClientLimits;
   /** Redis for session bindings and user sets, the local cache bounds, the override secret (session/session-config.ts). */
   readonly sessions: SessionConfig;
 }
@@ -39,6 +42,7 @@ export function loadConfig(env: Env): ProxyConfig {
     upstreamTimeoutMs: positiveIntFrom(env, 'GRAYLANE_UPSTREAM_TIMEOUT_MS', 30_000),
     logLevel: stringFrom(env, 'LOG_LEVEL', 'info'),
     forwarding: forwardingConfigFrom(env),
+    clientLimits: clientLimitsFrom(env),
     sessions: sessionConfigFrom(env),
   });
 }

@@ -32,6 +32,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
     natsConnected: () => !nc.isClosed(),
     logger,
     forwarding: config.forwarding,
+    clientLimits: config.clientLimits,
     sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, proxyId, logger.child({ module: 'sessions' })) },
   });
 

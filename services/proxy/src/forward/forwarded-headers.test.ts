@@ -29,6 +29,20 @@ describe('upstreamRequestHeaders', () => {
     expect(out['x-forwarded-host']).toBe('shop.example');
   });
 
+  it('drops Forwarded and X-Real-IP from an untrusted peer', () => {
+    const out = upstreamRequestHeaders(fakeRequest('192.0.2.1', { ...incoming, forwarded: 'for=6.6.6.6;proto=https', 'x-real-ip': '6.6.6.6' }), upstream, 'keep', trusted);
+    expect(out.forwarded).toBeUndefined();
+    expect(out['x-real-ip']).toBeUndefined();
+  });
+
+  it('keeps X-Real-IP and extends Forwarded with this hop from a trusted proxy', () => {
+    const headers = { ...incoming, forwarded: 'for=203.0.113.7;proto=https', 'x-real-ip': '203.0.113.7' };
+    const out = upstreamRequestHeaders(fakeRequest('10.2.3.4', headers), upstream, 'keep', trusted);
+    expect(out.forwarded).toBe('for=203.0.113.7;proto=https, for=10.2.3.4;proto=http');
+    expect(out['x-real-ip']).toBe('203.0.113.7');
+    expect(upstreamRequestHeaders(fakeRequest('::1', headers), upstream, 'keep', trusted).forwarded).toBe('for=203.0.113.7;proto=https, for="[::1]";proto=http');
+  });
+
   it('rewrites Host to the upstream when configured', () => {
     expect(upstreamRequestHeaders(fakeRequest('192.0.2.1', incoming), upstream, 'rewrite', trusted).host).toBe('10.1.1.1:8080');
   });

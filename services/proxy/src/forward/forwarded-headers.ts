@@ -9,8 +9,11 @@ export type HostMode = 'keep' | 'rewrite';
 
 /**
  * The request headers for the upstream: end-to-end headers, `Host` per `hostMode`, and
- * X-Forwarded-For/-Proto/-Host and Via. Incoming X-Forwarded-* are kept and extended only when
- * the peer is a trusted proxy; from anyone else they are replaced, so a client cannot spoof them.
+ * X-Forwarded-For/-Proto/-Host and Via. Every header that states who the client is or how it
+ * came is believed only from a trusted proxy, so a client cannot spoof them: incoming
+ * X-Forwarded-* are kept and extended only when the peer is a trusted proxy and replaced
+ * otherwise; `Forwarded` (RFC 7239) is extended with this hop from a trusted proxy and dropped
+ * otherwise; `X-Real-IP` is passed on from a trusted proxy and dropped otherwise.
  */
 export function upstreamRequestHeaders(req: IncomingMessage, upstream: Upstream, hostMode: HostMode, trusted: TrustedProxies): OutgoingHttpHeaders {
   const headers = endToEndHeaders(req.headers);
@@ -27,8 +30,21 @@ export function upstreamRequestHeaders(req: IncomingMessage, upstream: Upstream,
     headers['x-forwarded-proto'] = proto;
     headers['x-forwarded-host'] = req.headers.host;
   }
+  if (fromTrusted) {
+    const forwarded = req.headers.forwarded;
+    if (forwarded !== undefined) headers.forwarded = `${forwarded}, ${forwardedElement(peer, proto)}`;
+  } else {
+    delete headers.forwarded;
+    delete headers['x-real-ip'];
+  }
   if (headers['x-forwarded-host'] === undefined) delete headers['x-forwarded-host'];
   headers.via = req.headers.via === undefined ? '1.1 graylane' : `${req.headers.via}, 1.1 graylane`;
   if (hostMode === 'rewrite') headers.host = upstream.host;
   return headers;
+}
+
+/** This hop's RFC 7239 element: `for=192.0.2.1;proto=http`, an IPv6 peer quoted and bracketed. */
+function forwardedElement(peer: string, proto: string): string {
+  const node = peer === '' ? 'unknown' : peer.includes(':') ? `"[${peer}]"` : peer;
+  return `for=${node};proto=${proto}`;
 }

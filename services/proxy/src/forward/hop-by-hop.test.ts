@@ -16,4 +16,9 @@ describe('endToEndHeaders', () => {
     });
     expect(out).toEqual({ 'x-user-id': 'u1', accept: 'application/json' });
   });
+
+  it('keeps Host and the body framing even when Connection names them', () => {
+    const out = endToEndHeaders({ connection: 'host, Content-Length, transfer-encoding, x-gone', host: 'shop.example', 'content-length': '4', 'x-gone': '1' });
+    expect(out).toEqual({ host: 'shop.example', 'content-length': '4' });
+  });
 });

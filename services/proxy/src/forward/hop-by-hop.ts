@@ -13,7 +13,16 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-/** The headers to send on: hop-by-hop ones and every header named in `Connection` removed. */
+/**
+ * Headers `Connection` may not remove (RFC 9110 §7.6.1 lets a sender list only hop-by-hop
+ * fields). Dropping `Host` because the client wrote `Connection: host` would let the upstream see
+ * a host other than the one the request was routed by (an engine fills in its own), and dropping
+ * `Content-Length` would change how the body is framed. `Transfer-Encoding` is hop-by-hop anyway:
+ * each engine frames the body it sends itself.
+ */
+const NEVER_CONNECTION_LISTED = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/** The headers to send on: hop-by-hop ones and every header named in `Connection` (except the framing and Host) removed. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const listed = connectionListed(headers.connection);
   const out: OutgoingHttpHeaders = {};
@@ -29,6 +38,6 @@ function connectionListed(connection: string | undefined): Set<string> | undefin
   const names = connection
     .split(',')
     .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '' && token !== 'close' && token !== 'keep-alive');
+    .filter((token) => token !== '' && token !== 'close' && token !== 'keep-alive' && !NEVER_CONNECTION_LISTED.has(token));
   return names.length === 0 ? undefined : new Set(names);
 }

@@ -7,8 +7,13 @@ import type { UpstreamRegistry } from '../forward/upstream-pool.js';
 import type { HealthView } from '../health/upstream-health.js';
 import { statusClassOf, type MetricAggregator } from '../metrics/metric-aggregator.js';
 import { poolHealthOf } from '../routing/pool-health.js';
-import { sendError } from './error-response.js';
-import { RequestDecider } from '../routing/request-decider.js';
+import { rawErrorResponse, sendError } from './error-response.js';
+import { hasBody, watchBody } from './body-watch.js';
+import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
+import { answerClientError, refuse } from './client-errors.js';
+import { closeAfterAnswer } from './lingering-close.js';
+import { requestProblem } from './request-checks.js';
+import { PendingDecision, RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
 import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import type { TableHolder } from '../routing/table-holder.js';
@@ -24,6 +29,8 @@ export interface DataPlaneDeps {
   decider?: RequestDecider;
   /** `GRAYLANE_TRUSTED_PROXIES`: regions by CIDR and the IP sticky key use the client address they saw */
   trustedProxies?: TrustedProxies;
+  /** How long a client may take over its request head and between body bytes; defaults when absent */
+  clientLimits?: ClientLimits;
 }
 
 /** The proxied-traffic server, not yet listening. */
@@ -36,15 +43,17 @@ export interface DataPlane {
 
 /** Idle keep-alive connections live longer than a typical load balancer's 60 s, so the LB closes first. */
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
-/** A client has this long to send its request headers. */
-const HEADERS_TIMEOUT_MS = 60_000;
+/** How often Node checks every connection's head against the header timeout, at most; the timeout is met within this. */
+const MAX_HEADER_CHECK_INTERVAL_MS = 1_000;
 
 /**
  * The proxied-traffic server: every method and path is matched to a rollout, decided, and
  * streamed to the chosen pool. Bodies are never parsed. It is a bare node:http server, not a
  * fastify app: every request is proxied, so a router would add cost and nothing else
  * (docs/decisions/0001-forwarding-engine.md). Node's parser rejects malformed requests, conflicting
- * Content-Length/Transfer-Encoding (400) and oversized headers (431) before this code runs.
+ * Content-Length/Transfer-Encoding (400) and oversized headers (431) before this code runs; its
+ * answers and what it lets through but RFC 9112 does not (request-checks.ts) close the connection
+ * the way nginx does (lingering-close.ts).
  */
 export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
   // Keyed by a compiled pool's frozen upstream list: a new table version compiles new lists, so old balancers fall away.
@@ -71,7 +80,32 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     deps.metrics.record(rollout.name, decision.side, decision.pool.name, statusClassOf(status), elapsedMs * 1000, decision.region);
   };
 
-  const route = (req: IncomingMessage, res: ServerResponse, lookedUp = false): void => {
+  const routingFailed = (res: ServerResponse, error: unknown): void =>
+    sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
+
+  const forward = (req: IncomingMessage, res: ServerResponse, version: number, rollout: CompiledRollout, decision: Decision): void => {
+    const pool = decision.pool;
+    deps.forwarder.forward(req, res, {
+      balancer: balancerOf(pool.upstreams),
+      pool: pool.name,
+      responseHeaders: rollout.responseHeaders
+        ? {
+            'x-graylane-pool': pool.name,
+            'x-graylane-reason': decision.reason,
+            'x-graylane-config-version': String(version),
+          }
+        : undefined,
+      onDone: (outcome, elapsedMs) => {
+        if ('failure' in outcome && outcome.failure === 'client-aborted') return;
+        record(rollout, decision, outcome, elapsedMs);
+      },
+    });
+  };
+
+  // One way through: the request's facts, the rollout they match, the lookups the local cache
+  // cannot answer (if any), one decision, forward. A request that waits on Redis keeps the
+  // rollout and table version it matched on arrival.
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
     if (!deps.holder.hasConfig) {
       sendError(res, 503, 'GRAYLANE_UNAVAILABLE', 'graylane has not received any routing config yet');
       return;
@@ -83,60 +117,75 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       sendError(res, 404, 'GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`);
       return;
     }
-    const decision = decider.decide(rollout, facts, lookedUp);
-    if (decision === undefined) {
-      // The session binding or user-set membership is not cached: ask Redis (resolves by its
-      // deadline, never rejects), then route again.
-      void decider
-        .lookUp(rollout, facts)
-        .then(() => {
-          if (!req.destroyed) route(req, res, true);
-        })
-        .catch((error: unknown) => sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`));
+    const step = decider.decide(rollout, facts);
+    if (!(step instanceof PendingDecision)) {
+      forward(req, res, table.version, rollout, step);
       return;
     }
-    const pool = decision.pool;
-    deps.forwarder.forward(req, res, {
-      balancer: balancerOf(pool.upstreams),
-      pool: pool.name,
-      responseHeaders: rollout.responseHeaders
-        ? {
-            'x-graylane-pool': pool.name,
-            'x-graylane-reason': decision.reason,
-            'x-graylane-config-version': String(table.version),
-          }
-        : undefined,
-      onDone: (outcome, elapsedMs) => {
-        if ('failure' in outcome && outcome.failure === 'client-aborted') return;
-        record(rollout, decision, outcome, elapsedMs);
-      },
-    });
+    // The session binding or user-set membership is not cached: ask Redis (resolves by its deadline, never rejects).
+    const version = table.version;
+    void decider
+      .lookUp(step)
+      .then(() => {
+        if (!req.destroyed) forward(req, res, version, rollout, decider.decidePending(step));
+      })
+      .catch((error: unknown) => routingFailed(res, error));
   };
 
-  // Every method Node's parser knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered here.
-  // No limit on receiving a whole request (Node's default cuts uploads at 300 s, fastify's did not):
-  // a long upload streams to the upstream. Headers that trickle in (slowloris) are still cut at 60 s,
-  // set explicitly because Node derives its default from requestTimeout.
-  const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
-    // A bare node:http listener that throws takes the process down; answer this request instead.
-    try {
-      route(req, res);
-    } catch (error) {
-      sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
+  const limits = deps.clientLimits ?? DEFAULT_CLIENT_LIMITS;
+  // Every method Node's parser knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered
+  // here, except CONNECT (below). No limit on receiving a whole request (requestTimeout 0: Node's
+  // default cuts uploads at 300 s): a long upload streams to the upstream for as long as its bytes
+  // keep coming (body-watch.ts). The head must arrive whole within the header timeout (slowloris).
+  // The parser options are Node's defaults, set here so no runtime default can loosen them.
+  const server = createServer(
+    {
+      requestTimeout: 0,
+      headersTimeout: limits.headerTimeoutMs,
+      connectionsCheckingInterval: Math.min(MAX_HEADER_CHECK_INTERVAL_MS, limits.headerTimeoutMs),
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      joinDuplicateHeaders: false,
+    },
+    (req, res) => {
+      const problem = requestProblem(req);
+      if (problem !== undefined) {
+        refuse(req.socket, problem);
+        return;
+      }
+      if (hasBody(req)) watchBody(req, res, limits.bodyIdleTimeoutMs);
+      // A bare node:http listener that throws takes the process down; answer this request instead.
+      try {
+        route(req, res);
+      } catch (error) {
+        routingFailed(res, error);
+      }
+    },
+  );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Parse errors (400, 431), the header timeout (408) and resets: answered, then a lingering close.
+  server.on('clientError', answerClientError);
+  // A forward proxy's tunnel is not graylane's job; without this listener Node closes the socket unanswered.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    closeAfterAnswer(socket, rawErrorResponse(501, 'GRAYLANE_VALIDATION', 'CONNECT is not supported: graylane is a reverse proxy'));
+  });
 
   // WebSocket and other HTTP/1.1 upgrades are routed like any request and tunnelled.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const problem = requestProblem(req);
+    if (problem !== undefined) {
+      refuse(socket, problem);
+      return;
+    }
     const facts = new NodeRequestFacts(req, deps.trustedProxies);
     const rollout = deps.holder.hasConfig ? deps.holder.current.match(facts.host, facts.path) : undefined;
     if (rollout === undefined) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
       return;
     }
-    // Upgrades decide from the local cache only (lookedUp = true), so the handshake never waits on Redis.
-    const decision = decider.decide(rollout, facts, true) ?? rollout.decide(facts);
+    // Upgrades decide from the local cache only, so the handshake never waits on Redis: what it misses counts as unknown.
+    const step = decider.decide(rollout, facts);
+    const decision = step instanceof PendingDecision ? decider.decidePending(step) : step;
     const pool = decision.pool;
     deps.forwarder.upgrade(req, socket, head, {
       balancer: balancerOf(pool.upstreams),

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { ERROR_CODES, type ErrorCode } from '@graylane/contracts';
 
 /**
@@ -21,4 +21,14 @@ export function sendError(res: ServerResponse, status: number, code: ErrorCode, 
   const body = JSON.stringify(errorBody(code, message, context));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * A whole HTTP/1.1 error answer with {@link errorBody} and `connection: close`, as bytes to write
+ * straight to a socket: for the answers given where there is no ServerResponse (a malformed
+ * request, CONNECT) or where one must not be used (see body-watch.ts).
+ */
+export function rawErrorResponse(status: number, code: ErrorCode, message: string): string {
+  const body = JSON.stringify(errorBody(code, message));
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { cookieValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
+import { cookieValue, type RequestFacts } from '@graylane/routing';
 import { hostWithoutPort } from '../routing/request-facts.js';
-import { newDecisionContext, type RequestDecider } from '../routing/request-decider.js';
+import type { RequestDecider } from '../routing/request-decider.js';
 import type { TableHolder } from '../routing/table-holder.js';
 import { errorBody } from './error-response.js';
 
@@ -27,9 +27,6 @@ class DescribedFacts implements RequestFacts {
   readonly host: string;
   readonly path: string;
   readonly clientIp: string;
-  sessionBinding: string | undefined = undefined;
-  override: Side | undefined = undefined;
-  listedUser: ListedUser | undefined = undefined;
   private readonly described = new Map<string, string>();
   private readonly params: URLSearchParams;
   private readonly cookieHeader: string | undefined;
@@ -76,10 +73,8 @@ export function registerExplain(admin: FastifyInstance, deps: ExplainDeps): void
     if (rollout === undefined) {
       return reply.code(404).send(errorBody('GRAYLANE_NOT_FOUND', `no rollout matches host "${facts.host}" and path "${facts.path}"`, { configVersion: table.version }));
     }
-    await deps.decider.lookUp(rollout, facts);
-    const context = newDecisionContext();
-    const decision = deps.decider.decide(rollout, facts, true, context);
-    if (decision === undefined) return reply.code(500).send(errorBody('GRAYLANE_INTERNAL', 'no decision after lookup'));
+    const explained = await deps.decider.explain(rollout, facts);
+    const decision = explained.decision;
     return {
       configVersion: table.version,
       rollout: rollout.name,
@@ -94,9 +89,9 @@ export function registerExplain(admin: FastifyInstance, deps: ExplainDeps): void
       session:
         rollout.session === undefined
           ? null
-          : { cookie: rollout.session.cookie, id: context.sessionId ?? null, binding: context.binding === undefined ? null : context.binding || null },
-      listedUser: context.listedUser ?? null,
-      override: facts.header('x-graylane-override') === undefined ? 'absent' : context.overrideValid ? 'valid' : 'invalid',
+          : { cookie: rollout.session.cookie, id: explained.sessionId ?? null, binding: explained.binding === undefined ? null : explained.binding || null },
+      listedUser: explained.listedUser ?? null,
+      override: explained.override,
     };
   });
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRollout, cookieValue, type PoolHealth, type RequestFacts } from '@graylane/routing';
 import { BindingStore, NONE } from '../session/binding-store.js';
 import { signOverride } from './override-signature.js';
-import { newDecisionContext, RequestDecider } from './request-decider.js';
+import { PendingDecision, RequestDecider } from './request-decider.js';
 import { NodeRequestFacts } from './request-facts.js';
 import { TrustedProxies } from '../forward/trusted-proxies.js';
 
@@ -37,29 +37,72 @@ function facts(headers: Record<string, string>): RequestFacts {
 }
 
 describe('RequestDecider without Redis', () => {
-  it('honours an override header only when signed with the configured secret', () => {
+  it('honours an override header only when signed with the configured secret', async () => {
     const signed = signOverride(SECRET, 'checkout', 'canary', NOW / 1000 + 60);
     const withSecret = new RequestDecider({ overrideSecret: SECRET, now: () => NOW });
-    expect(withSecret.decide(rollout, facts({ 'x-graylane-override': signed }), false)).toMatchObject({ side: 'canary', reason: 'override' });
-    expect(withSecret.decide(rollout, facts({ 'x-graylane-override': 'canary' }), false)).toMatchObject({ side: 'stable', reason: 'no-key' });
+    expect(withSecret.decide(rollout, facts({ 'x-graylane-override': signed }))).toMatchObject({ side: 'canary', reason: 'override' });
+    expect(withSecret.decide(rollout, facts({ 'x-graylane-override': 'canary' }))).toMatchObject({ side: 'stable', reason: 'no-key' });
     const withoutSecret = new RequestDecider({ now: () => NOW });
-    expect(withoutSecret.decide(rollout, facts({ 'x-graylane-override': signed }), false)).toMatchObject({ side: 'stable' });
-    const context = newDecisionContext();
-    withSecret.decide(rollout, facts({ 'x-graylane-override': signed }), true, context);
-    expect(context.overrideValid).toBe(true);
+    expect(withoutSecret.decide(rollout, facts({ 'x-graylane-override': signed }))).toMatchObject({ side: 'stable' });
+    expect((await withSecret.explain(rollout, facts({ 'x-graylane-override': signed }))).override).toBe('valid');
+    expect((await withSecret.explain(rollout, facts({ 'x-graylane-override': 'canary' }))).override).toBe('invalid');
   });
 
-  it('decides at once without a binding store, counting requests without a sticky key', async () => {
+  it('decides at once without a binding store, counting requests without a sticky key', () => {
     const decider = new RequestDecider();
-    expect(decider.decide(rollout, facts({ cookie: 'SID=abc' }), false)).toMatchObject({ side: 'stable', reason: 'no-key' });
-    await expect(decider.lookUp(rollout, facts({ cookie: 'SID=abc' }))).resolves.toBeUndefined();
+    expect(decider.decide(rollout, facts({ cookie: 'SID=abc' }))).toMatchObject({ side: 'stable', reason: 'no-key' });
     expect(decider.reasons['no-key']).toBe(1);
   });
 
   it('passes pool health to decide()', () => {
     const stableDown: PoolHealth = { isHealthy: (pool) => pool.side !== 'stable' };
     const decider = new RequestDecider({ health: stableDown });
-    expect(decider.decide(rollout, facts({ 'x-user-id': 'u' }), false)).toMatchObject({ side: 'canary', reason: 'region-fallback' });
+    expect(decider.decide(rollout, facts({ 'x-user-id': 'u' }))).toMatchObject({ side: 'canary', reason: 'region-fallback' });
+  });
+});
+
+describe('RequestDecider, one way through', () => {
+  /** A Redis that answers every pipelined read at once: the binding of session `abc` is canary. */
+  const answeringRedis = (binding: string): Redis =>
+    ({
+      set: () => Promise.resolve('OK'),
+      pipeline: () => {
+        const answers: [null, unknown][] = [];
+        const chain = {
+          get: () => (answers.push([null, binding]), chain),
+          pexpire: () => (answers.push([null, 1]), chain),
+          sismember: () => (answers.push([null, 0]), chain),
+          exec: () => Promise.resolve(answers),
+        };
+        return chain;
+      },
+    }) as unknown as Redis;
+
+  it('names the lookups a cache miss needs, then decides once from what they found', async () => {
+    const bindings = new BindingStore(answeringRedis(rollout.bindingValue('canary')), { deadlineMs: 1_000, cacheEntries: 10, cacheTtlMs: 60_000, now: () => NOW });
+    const decider = new RequestDecider({ bindings });
+    const request = Object.freeze(facts({ cookie: 'SID=abc', 'x-user-id': 'u' }));
+    const pending = decider.decide(rollout, request);
+    expect(pending).toBeInstanceOf(PendingDecision);
+    expect((pending as PendingDecision).keys).toMatchObject({ rollout: 'checkout', sessionId: 'abc', userKey: undefined });
+    // Nothing was decided or counted yet.
+    expect(Object.values(decider.reasons).reduce((a, b) => a + b)).toBe(0);
+    await decider.lookUp(pending as PendingDecision);
+    expect(decider.decidePending(pending as PendingDecision)).toMatchObject({ side: 'canary', reason: 'session' });
+    // The request's facts were only read (frozen: a write would throw), and the next request hits the cache.
+    expect(decider.decide(rollout, request)).toMatchObject({ side: 'canary', reason: 'session' });
+    expect(decider.reasons.session).toBe(2);
+  });
+
+  it('explains without writing a binding or counting a decision', async () => {
+    let writes = 0;
+    const redis = answeringRedis('');
+    (redis as unknown as { set: () => Promise<string> }).set = () => (writes++, Promise.resolve('OK'));
+    const decider = new RequestDecider({ bindings: new BindingStore(redis, { deadlineMs: 1_000, cacheEntries: 10, cacheTtlMs: 60_000, now: () => NOW }) });
+    const explained = await decider.explain(rollout, facts({ cookie: 'SID=abc', 'x-user-id': 'u' }));
+    expect(explained).toMatchObject({ sessionId: 'abc', binding: NONE, override: 'absent', decision: { reason: 'weight', bindable: true } });
+    expect(writes).toBe(0);
+    expect(decider.reasons.weight).toBe(0);
   });
 });
 
@@ -111,9 +154,17 @@ describe('RequestDecider reading the session id in place', () => {
       const live = new NodeRequestFacts({ url: '/', headers: { host: 'shop.example.com', cookie: header, ...user }, socket: { remoteAddress: '192.0.2.1' } } as never);
       const described = facts({ cookie: header, ...user });
       expect(described.rawCookieHeader).toBeUndefined();
-      const a = new RequestDecider({ bindings: inPlace }).decide(bound, live, next() < 0.5);
-      const b = new RequestDecider({ bindings: cutFirst }).decide(bound, described, a !== undefined);
-      expect([a, live.sessionBinding]).toEqual([b, described.sessionBinding]);
+      const deciderA = new RequestDecider({ bindings: inPlace });
+      const deciderB = new RequestDecider({ bindings: cutFirst });
+      const a = deciderA.decide(bound, live);
+      const b = deciderB.decide(bound, described);
+      if (a instanceof PendingDecision && b instanceof PendingDecision) {
+        expect([a.keys, a.sessionId, a.binding]).toEqual([b.keys, b.sessionId, b.binding]);
+        // Decided as after a Redis that missed its deadline: the binding counts as unknown.
+        if (next() < 0.5) expect(deciderA.decidePending(a)).toEqual(deciderB.decidePending(b));
+      } else {
+        expect(a).toEqual(b);
+      }
       expect(inPlace.stats).toEqual(cutFirst.stats);
     }
     expect(inPlace.stats.cacheHits).toBeGreaterThan(100);
@@ -149,14 +200,14 @@ describe('RequestDecider behind trusted proxies', () => {
 
   it('finds the region of the client behind a trusted proxy, and ignores a spoofed X-Forwarded-For from anyone else', () => {
     const decider = new RequestDecider();
-    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7'), false)).toMatchObject({ region: 'beijing', pool: { key: 'beijing/stable' } });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7'))).toMatchObject({ region: 'beijing', pool: { key: 'beijing/stable' } });
     // A forged entry left of what the trusted proxy saw does not count.
-    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7, 203.0.113.1'), false)).toMatchObject({ region: '' });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7, 203.0.113.1'))).toMatchObject({ region: '' });
     // The same header straight from a client is ignored.
-    expect(decider.decide(regional, live('203.0.113.1', '198.51.100.7'), false)).toMatchObject({ region: '', pool: { key: 'stable' } });
+    expect(decider.decide(regional, live('203.0.113.1', '198.51.100.7'))).toMatchObject({ region: '', pool: { key: 'stable' } });
     // Without trusted proxies configured (none, or an empty list), the peer is the client.
-    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', null), false)).toMatchObject({ region: '' });
-    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', new TrustedProxies([])), false)).toMatchObject({ region: '' });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', null))).toMatchObject({ region: '' });
+    expect(decider.decide(regional, live('10.0.0.5', '198.51.100.7', new TrustedProxies([])))).toMatchObject({ region: '' });
   });
 
   it('hashes the IP sticky key of the real client, so users behind one load balancer are spread', () => {

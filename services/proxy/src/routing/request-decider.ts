@@ -4,9 +4,11 @@ import {
   type CompiledRollout,
   type Decision,
   type DecisionReason,
+  type FoundFacts,
   type ListedUser,
   type PoolHealth,
   type RequestFacts,
+  type Side,
 } from '@graylane/routing';
 import { NONE, type BindingStore, type LookupKeys } from '../session/binding-store.js';
 import { OVERRIDE_HEADER, verifyOverride } from './override-signature.js';
@@ -22,21 +24,49 @@ export interface RequestDeciderOptions {
   now?: () => number;
 }
 
-/** What {@link RequestDecider.decide} found out besides the decision, for the explain endpoint. */
-export interface DecisionContext {
+/**
+ * A request the local cache could not decide: the Redis lookups it needs ({@link keys}) and what
+ * was already found. The caller awaits {@link RequestDecider.lookUp} and then
+ * {@link RequestDecider.decidePending}; nothing goes back into the request's facts.
+ */
+export class PendingDecision {
+  constructor(
+    readonly rollout: CompiledRollout,
+    readonly facts: RequestFacts,
+    readonly keys: LookupKeys,
+    /** the verified override side, if any */
+    readonly override: Side | undefined,
+    /** the usable session id, when the rollout binds sessions and the request names one */
+    readonly sessionId: string | undefined,
+    /** the cached binding when the cache had it ({@link NONE}: unbound); else asked of Redis */
+    readonly binding: string | undefined,
+    /** the cached user-set membership when the cache had it; else asked of Redis */
+    readonly listing: string | undefined,
+  ) {}
+}
+
+/** What an explained decision found out besides the decision, for the explain endpoint. */
+export interface Explanation {
+  decision: Decision;
   sessionId: string | undefined;
   /** the binding the decision saw ('' = Redis has none), or undefined when unknown (not looked up in time) */
   binding: string | undefined;
   listedUser: ListedUser | undefined;
-  overrideValid: boolean;
+  override: 'absent' | 'valid' | 'invalid';
 }
 
 /**
- * The async shell around the pure `decide()`: it supplies the facts that live outside the request
- * (the session binding and user-set membership from Redis, a verified override) and writes new
- * bindings afterwards. `decide` is synchronous and answers from the local cache; when the cache
- * does not know and Redis was not asked yet, it returns undefined and the caller awaits
- * {@link lookUp} (which resolves by the deadline) and calls again with `lookedUp` true.
+ * The shell around the pure `decide()` of a rollout. Data goes one way: the request's facts in,
+ * the lookups the local cache cannot answer out, then one decision.
+ *
+ * - {@link decide} (synchronous) answers from the local cache: a Decision, or, on a miss, a
+ *   {@link PendingDecision} naming the Redis lookups;
+ * - {@link lookUp} asks Redis (resolves by the deadline, never rejects);
+ * - {@link decidePending} then decides from what the cache knows; what it still does not know
+ *   (Redis missed its deadline, or an upgrade that does not wait) counts as unknown.
+ *
+ * A decision for traffic is counted and writes a new session binding afterwards. {@link explain}
+ * is the explain endpoint's own path: it always looks up, and writes and counts nothing.
  */
 export class RequestDecider {
   /** Decisions by reason since start; `no-key` counts requests routed by IP for lack of a sticky key. */
@@ -51,97 +81,162 @@ export class RequestDecider {
     'region-fallback': 0,
   };
 
+  /**
+   * What the one synchronous `rollout.decide` call of {@link finish} reads, refilled before each
+   * call: the routing core keeps no reference to it, so one object serves every request and the
+   * hot path allocates nothing for it.
+   */
+  private readonly found: { sessionBinding: string | undefined; override: Side | undefined; listedUser: ListedUser | undefined } = {
+    sessionBinding: undefined,
+    override: undefined,
+    listedUser: undefined,
+  };
+
   constructor(private readonly options: RequestDeciderOptions = {}) {}
 
-  decide(rollout: CompiledRollout, facts: RequestFacts, lookedUp: boolean, context?: DecisionContext): Decision | undefined {
-    const { bindings, overrideSecret } = this.options;
-    if (overrideSecret !== undefined) {
-      const value = facts.header(OVERRIDE_HEADER);
-      if (value !== undefined) {
-        facts.override = verifyOverride(overrideSecret, rollout.name, value, this.now());
-        if (context !== undefined) context.overrideValid = facts.override !== undefined;
-      }
-    }
+  /** The decision from the local cache, or the lookups it needs first. */
+  decide(rollout: CompiledRollout, facts: RequestFacts): Decision | PendingDecision {
+    const bindings = this.options.bindings;
+    const override = this.verifiedOverride(rollout, facts);
+    // A forced state (rolled back, aborted, promoted) overrides bindings and lists: don't ask Redis for them.
+    if (bindings === undefined || isForced(rollout)) return this.finish(rollout, facts, override, undefined, undefined, undefined, 0, 0, true);
     // The session id is `idText.slice(idStart, idEnd)`: read in place from the Cookie header when
     // the facts have it, so a cache hit (the common case) never makes a string of it.
     let idText: string | undefined;
     let idStart = 0;
     let idEnd = 0;
-    let bindingKnown = true;
-    // A forced state (rolled back, aborted, promoted) overrides bindings and lists: don't ask Redis for them.
+    let binding: string | undefined;
+    const session = rollout.session;
+    if (session !== undefined) {
+      const header = facts.rawCookieHeader;
+      if (header !== undefined) {
+        idStart = cookieValueStart(header, session.cookie);
+        if (idStart >= 0) {
+          idText = header;
+          idEnd = lastCookieValueEnd();
+        }
+      } else {
+        idText = facts.cookie(session.cookie);
+        idEnd = idText === undefined ? 0 : idText.length;
+      }
+      if (idText !== undefined && !bindings.usableLength(idEnd - idStart)) idText = undefined;
+      if (idText !== undefined) binding = bindings.cachedBindingIn(rollout.name, idText, idStart, idEnd);
+    }
+    let userKey: string | undefined;
+    let listing: string | undefined;
+    if (rollout.userSets.allow !== undefined || rollout.userSets.deny !== undefined) {
+      userKey = bindings.usableId(rollout.stickyKeyOf(facts));
+      if (userKey !== undefined) listing = bindings.cachedListing(rollout.name, userKey);
+    }
+    const sessionMissing = idText !== undefined && binding === undefined;
+    const userMissing = userKey !== undefined && listing === undefined;
+    if (sessionMissing || userMissing) {
+      const sessionId = idText?.slice(idStart, idEnd);
+      const keys: LookupKeys = {
+        rollout: rollout.name,
+        sessionId: sessionMissing ? sessionId : undefined,
+        sessionTtlMs: session?.ttlMs ?? 0,
+        userKey: userMissing ? userKey : undefined,
+        allowSet: rollout.userSets.allow,
+        denySet: rollout.userSets.deny,
+      };
+      return new PendingDecision(rollout, facts, keys, override, sessionId, binding, listing);
+    }
+    return this.finish(rollout, facts, override, binding, listing, idText, idStart, idEnd, true);
+  }
+
+  /** Asks Redis what `pending` misses, into the local cache; resolves by the deadline, never rejects. */
+  lookUp(pending: PendingDecision): Promise<void> {
+    const bindings = this.options.bindings;
+    return bindings === undefined ? Promise.resolve() : bindings.lookUp(pending.keys);
+  }
+
+  /** The decision of a pending request from what the cache knows now; what it still misses counts as unknown. */
+  decidePending(pending: PendingDecision): Decision {
+    const { rollout, keys, sessionId } = pending;
+    const bindings = this.options.bindings;
+    let binding = pending.binding;
+    let listing = pending.listing;
+    if (bindings !== undefined) {
+      if (keys.sessionId !== undefined) binding = bindings.cachedBinding(rollout.name, keys.sessionId);
+      if (keys.userKey !== undefined) listing = bindings.cachedListing(rollout.name, keys.userKey);
+    }
+    return this.finish(rollout, pending.facts, pending.override, binding, listing, sessionId, 0, sessionId?.length ?? 0, binding !== undefined);
+  }
+
+  /**
+   * What a request with these facts would get now, and why, for the explain endpoint: the cache
+   * and Redis are asked for whatever the decision uses, and nothing is written or counted.
+   */
+  async explain(rollout: CompiledRollout, facts: RequestFacts): Promise<Explanation> {
+    const bindings = this.options.bindings;
+    const override = this.verifiedOverride(rollout, facts);
+    let sessionId: string | undefined;
+    let binding: string | undefined;
+    let listing: string | undefined;
     if (bindings !== undefined && !isForced(rollout)) {
       const session = rollout.session;
-      if (session !== undefined) {
-        const header = facts.rawCookieHeader;
-        if (header !== undefined) {
-          idStart = cookieValueStart(header, session.cookie);
-          if (idStart >= 0) {
-            idText = header;
-            idEnd = lastCookieValueEnd();
-          }
-        } else {
-          idText = facts.cookie(session.cookie);
-          idEnd = idText === undefined ? 0 : idText.length;
-        }
-        if (idText !== undefined && !bindings.usableLength(idEnd - idStart)) idText = undefined;
-        if (idText !== undefined) {
-          const cached = bindings.cachedBindingIn(rollout.name, idText, idStart, idEnd);
-          if (cached === undefined) {
-            if (!lookedUp) return undefined;
-            bindingKnown = false;
-          } else if (cached !== NONE) {
-            facts.sessionBinding = cached;
-          }
-          if (context !== undefined) context.binding = cached;
-        }
-      }
-      if (rollout.userSets.allow !== undefined || rollout.userSets.deny !== undefined) {
-        const userKey = bindings.usableId(rollout.stickyKeyOf(facts));
-        if (userKey !== undefined) {
-          const listing = bindings.cachedListing(rollout.name, userKey);
-          if (listing === undefined && !lookedUp) return undefined;
-          if (listing === 'allow' || listing === 'deny') facts.listedUser = listing;
-        }
-      }
+      sessionId = session === undefined ? undefined : bindings.usableId(facts.cookie(session.cookie));
+      const userKey = rollout.userSets.allow !== undefined || rollout.userSets.deny !== undefined ? bindings.usableId(rollout.stickyKeyOf(facts)) : undefined;
+      const keys: LookupKeys = {
+        rollout: rollout.name,
+        sessionId: sessionId !== undefined && bindings.cachedBinding(rollout.name, sessionId) === undefined ? sessionId : undefined,
+        sessionTtlMs: session?.ttlMs ?? 0,
+        userKey: userKey !== undefined && bindings.cachedListing(rollout.name, userKey) === undefined ? userKey : undefined,
+        allowSet: rollout.userSets.allow,
+        denySet: rollout.userSets.deny,
+      };
+      if (keys.sessionId !== undefined || keys.userKey !== undefined) await bindings.lookUp(keys);
+      if (sessionId !== undefined) binding = bindings.cachedBinding(rollout.name, sessionId);
+      if (userKey !== undefined) listing = bindings.cachedListing(rollout.name, userKey);
     }
-    const decision = rollout.decide(facts, this.options.health);
-    if (context !== undefined) {
-      context.sessionId = idText?.slice(idStart, idEnd);
-      context.listedUser = facts.listedUser;
-      return decision;
-    }
+    const listedUser = listedUserOf(listing);
+    const found: FoundFacts = { sessionBinding: binding === NONE ? undefined : binding, override, listedUser };
+    return {
+      decision: rollout.decide(facts, this.options.health, found),
+      sessionId,
+      binding,
+      listedUser,
+      override: facts.header(OVERRIDE_HEADER) === undefined ? 'absent' : override !== undefined ? 'valid' : 'invalid',
+    };
+  }
+
+  /**
+   * The one decision of a request for traffic: counted, and followed by a binding write when the
+   * side came from the weight. `binding` known ({@link NONE} or a value): a new binding replaces
+   * an unbound one or one of a retired version; unknown because Redis missed its deadline: it is
+   * written only if still unbound, so a slow Redis cannot move a session.
+   */
+  private finish(
+    rollout: CompiledRollout,
+    facts: RequestFacts,
+    override: Side | undefined,
+    binding: string | undefined,
+    listing: string | undefined,
+    idText: string | undefined,
+    idStart: number,
+    idEnd: number,
+    bindingKnown: boolean,
+  ): Decision {
+    const found = this.found;
+    found.override = override;
+    found.sessionBinding = binding === NONE ? undefined : binding;
+    found.listedUser = listedUserOf(listing);
+    const decision = rollout.decide(facts, this.options.health, found);
+    const bindings = this.options.bindings;
     if (bindings !== undefined && idText !== undefined && decision.bindable && rollout.session !== undefined) {
-      // Known to be unbound (or bound to a retired version): write over it. Unknown because Redis
-      // missed its deadline: write only if still unbound, so a slow Redis cannot move a session.
       bindings.bind(rollout.name, idText.slice(idStart, idEnd), rollout.bindingValue(decision.side), rollout.session.ttlMs, bindingKnown);
     }
     this.reasons[decision.reason]++;
     return decision;
   }
 
-  /** Fetches what {@link decide} found missing from the cache; resolves by the deadline, never rejects. */
-  lookUp(rollout: CompiledRollout, facts: RequestFacts): Promise<void> {
-    const bindings = this.options.bindings;
-    if (bindings === undefined || isForced(rollout)) return Promise.resolve();
-    const keys: LookupKeys = {
-      rollout: rollout.name,
-      sessionId: undefined,
-      sessionTtlMs: rollout.session?.ttlMs ?? 0,
-      userKey: undefined,
-      allowSet: rollout.userSets.allow,
-      denySet: rollout.userSets.deny,
-    };
-    const session = rollout.session;
-    if (session !== undefined) {
-      const id = bindings.usableId(facts.cookie(session.cookie));
-      if (id !== undefined && bindings.cachedBinding(rollout.name, id) === undefined) keys.sessionId = id;
-    }
-    if (keys.allowSet !== undefined || keys.denySet !== undefined) {
-      const userKey = bindings.usableId(rollout.stickyKeyOf(facts));
-      if (userKey !== undefined && bindings.cachedListing(rollout.name, userKey) === undefined) keys.userKey = userKey;
-    }
-    if (keys.sessionId === undefined && keys.userKey === undefined) return Promise.resolve();
-    return bindings.lookUp(keys);
+  /** The side a correctly signed override header names for this rollout; undefined without a secret or a valid header. */
+  private verifiedOverride(rollout: CompiledRollout, facts: RequestFacts): Side | undefined {
+    const secret = this.options.overrideSecret;
+    if (secret === undefined) return undefined;
+    const value = facts.header(OVERRIDE_HEADER);
+    return value === undefined ? undefined : verifyOverride(secret, rollout.name, value, this.now());
   }
 
   private now(): number {
@@ -153,7 +248,6 @@ function isForced(rollout: CompiledRollout): boolean {
   return rollout.state === 'rolled_back' || rollout.state === 'aborted' || rollout.state === 'promoted';
 }
 
-/** A fresh context for one explained decision. */
-export function newDecisionContext(): DecisionContext {
-  return { sessionId: undefined, binding: undefined, listedUser: undefined, overrideValid: false };
+function listedUserOf(listing: string | undefined): ListedUser | undefined {
+  return listing === 'allow' || listing === 'deny' ? listing : undefined;
 }

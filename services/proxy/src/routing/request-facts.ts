@@ -1,23 +1,18 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { cookieValue, firstHeaderValue, type ListedUser, type RequestFacts, type Side } from '@graylane/routing';
+import { cookieValue, firstHeaderValue, type RequestFacts } from '@graylane/routing';
 import type { TrustedProxies } from '../forward/trusted-proxies.js';
 import { clientAddressOf } from './client-address.js';
 
 /**
  * RequestFacts over a Node request, computed lazily: a rollout that routes on one header never
- * pays for parsing cookies or the query string.
+ * pays for parsing cookies or the query string. Only what the request says: what the proxy finds
+ * out about it (bindings, lists, a verified override) goes to decide() apart, as FoundFacts.
  */
 export class NodeRequestFacts implements RequestFacts {
   readonly host: string;
   readonly path: string;
   /** the request's header record, so a rollout reads all the headers it uses in one call */
   readonly headers: IncomingHttpHeaders;
-  /** filled by the RequestDecider from the session store before deciding */
-  sessionBinding: string | undefined = undefined;
-  /** filled by the RequestDecider when the override header carries a valid signature */
-  override: Side | undefined = undefined;
-  /** filled by the RequestDecider from the rollout's Redis user sets */
-  listedUser: ListedUser | undefined = undefined;
   private readonly search: string;
   private params: URLSearchParams | undefined;
   /** whose X-Forwarded-For is believed for the client address; undefined: the client is the socket's peer */

@@ -29,6 +29,13 @@ class LateRedis {
     return chain;
   }
 
+  /** SET [NX]: Redis applies a write when it runs, before any answer still in flight is delivered. */
+  set(key: string, value: string, ...options: string[]): Promise<string | null> {
+    if (options.includes('NX') && this.values.has(key)) return Promise.resolve(null);
+    this.values.set(key, value);
+    return Promise.resolve('OK');
+  }
+
   /** Delivers every answer still in flight. */
   answer(): void {
     for (const deliver of this.waiting.splice(0)) deliver();
@@ -90,5 +97,18 @@ describe('BindingStore lookups in flight when a binding changes', () => {
     redis.answer();
     await lookup;
     expect(bindings.cachedBinding('checkout', 's1')).toBe(NONE);
+  });
+
+  it('do not cache "unbound" over the binding this proxy wrote after missing the deadline', async () => {
+    const redis = new LateRedis();
+    const bindings = new BindingStore(redis as unknown as Redis, { deadlineMs: 1, cacheEntries: 100, cacheTtlMs: 60_000, now: () => 0 });
+    // The lookup misses its deadline; the request is decided without it and bound with SET NX.
+    await bindings.lookUp(lookupOf('s1'));
+    bindings.bind('checkout', 's1', 'canary:v2', 60_000, false);
+    // Redis's answer, from before the write, arrives late: it must not make the next request think the session is unbound.
+    redis.answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(bindings.cachedBinding('checkout', 's1')).toBeUndefined();
+    expect(redis.values.get(bindingKey('checkout', 's1'))).toBe('canary:v2');
   });
 });

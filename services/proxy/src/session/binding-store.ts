@@ -167,11 +167,14 @@ export class BindingStore {
   /**
    * Binds a session to `value` in Redis for `ttlMs`, without waiting. With `overwrite` false the
    * write only happens when no binding exists (SET NX): after a missed deadline this proxy does not
-   * know the binding, and must not replace it.
+   * know the binding, and must not replace it. Its lookup is then still in flight, and its late
+   * answer (from before this write) must not be cached as "unbound", or the next request would
+   * overwrite the binding just made: an NX write counts as a change of the rollout's bindings.
    */
   bind(rollout: string, sessionId: string, value: string, ttlMs: number, overwrite: boolean): void {
     this.stats.writes++;
     if (overwrite) this.cachesOf(rollout).sessions.set(sessionId, value, this.now(), ttlMs);
+    else this.changed(rollout);
     const key = bindingKey(rollout, sessionId);
     const written = overwrite ? this.redis.set(key, value, 'PX', ttlMs) : this.redis.set(key, value, 'PX', ttlMs, 'NX');
     written.catch(() => {
