@@ -1,0 +1,467 @@
+/**
+ * A strict HTTP/1.1 response parser for the native engine: a state machine over Buffers with no
+ * I/O, fed whatever the upstream socket delivers, in pieces of any size. It accepts what RFC 9112
+ * allows an upstream to send and rejects, rather than repairs, everything that could make the proxy
+ * and the client frame a response differently (Content-Length with Transfer-Encoding, two
+ * Content-Lengths, bad characters, bare LF, obs-fold, oversized chunk sizes): a rejected response
+ * becomes a 502 and its connection is destroyed, never passed through.
+ */
+
+/** One response head as received. */
+export interface ResponseHead {
+  status: number;
+  reason: string;
+  /** Header names as sent and their values, flat: [name, value, name, value, …]. */
+  headers: string[];
+  /** The same names lower-cased, one per pair (index i/2). */
+  lowerNames: string[];
+  /** Lower-case tokens of `Connection` other than close and keep-alive: more hop-by-hop headers. */
+  connectionTokens: string[] | undefined;
+  /** The connection may carry another request after this response. */
+  keepAlive: boolean;
+}
+
+/** What the parser reports, in order: any 1xx heads, then one head, body pieces, and the end. */
+export interface ResponseSink {
+  /** A 1xx other than 101; the final answer follows. */
+  onInformational(head: ResponseHead): void;
+  /** The final head (status ≥ 200). */
+  onHead(head: ResponseHead): void;
+  /** A 101: the connection now carries another protocol; `rest` holds the bytes after the head. */
+  onUpgrade(head: ResponseHead, rest: Buffer): void;
+  /** A piece of the body, a view of the pushed Buffer (copy it to keep it beyond the call). */
+  onBody(chunk: Buffer): void;
+  /** The response is complete; `reusable` is false when the connection must not carry another request. */
+  onComplete(reusable: boolean): void;
+  /** The response is malformed or cut; nothing more is reported. */
+  onError(error: ResponseParseError): void;
+}
+
+/** Why an upstream response was refused. */
+export class ResponseParseError extends Error {
+  /** True when the upstream sent nothing at all before it closed (a stale keep-alive connection). */
+  constructor(
+    message: string,
+    readonly empty = false,
+  ) {
+    super(message);
+    this.name = 'ResponseParseError';
+  }
+}
+
+/** Longest response head accepted, as Node's and undici's default (16 KiB). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+/** Longest chunk-size line (size and extensions) and trailer section accepted. */
+const MAX_CHUNK_LINE_BYTES = 4096;
+const MAX_TRAILER_BYTES = 16 * 1024;
+/** More 1xx heads before the answer than any real upstream sends. */
+const MAX_INFORMATIONAL = 16;
+/** 13 hex digits are at most 2^52, below Number.MAX_SAFE_INTEGER; more is refused as an overflow. */
+const MAX_CHUNK_SIZE_DIGITS = 13;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Field value: HTAB, SP, VCHAR, obs-text. No CR, LF, NUL or other controls. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+const DECIMAL = /^[0-9]{1,15}$/;
+
+const S_HEAD = 0;
+const S_LENGTH = 1;
+const S_CHUNK_SIZE = 2;
+const S_CHUNK_DATA = 3;
+const S_CHUNK_DATA_END = 4;
+const S_TRAILERS = 5;
+const S_UNTIL_CLOSE = 6;
+const S_DONE = 7;
+const S_FAILED = 8;
+
+const CR = 13;
+const LF = 10;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Parses one response at a time: `start(isHead)` before each request's response, `push` for every
+ * chunk read, `end` when the connection closed.
+ */
+export class ResponseParser {
+  private state = S_DONE;
+  private isHead = false;
+  private informational = 0;
+  /** Bytes of an unfinished head, chunk-size line or trailer section. */
+  private pending: Buffer | undefined;
+  /** Body bytes still due (Content-Length or the current chunk). */
+  private remaining = 0;
+  private keepAlive = false;
+  private sawBytes = false;
+
+  constructor(private readonly sink: ResponseSink) {}
+
+  /** Expects a new response; `isHead` when the request was HEAD (its answer has no body). */
+  start(isHead: boolean): void {
+    this.state = S_HEAD;
+    this.isHead = isHead;
+    this.informational = 0;
+    this.pending = undefined;
+    this.remaining = 0;
+    this.keepAlive = false;
+    this.sawBytes = false;
+  }
+
+  /** Stops parsing without reporting anything more (the exchange was abandoned). */
+  abort(): void {
+    this.state = S_FAILED;
+    this.pending = undefined;
+  }
+
+  /** True between `start` and the response's end or failure. */
+  get busy(): boolean {
+    return this.state !== S_DONE && this.state !== S_FAILED;
+  }
+
+  /** Feeds bytes read from the connection. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.state === S_FAILED) return;
+    if (this.state === S_DONE) {
+      this.fail('upstream sent bytes when no response was due');
+      return;
+    }
+    this.sawBytes = true;
+    let offset = 0;
+    while (offset < chunk.length) {
+      switch (this.state) {
+        case S_HEAD:
+          offset = this.readHead(chunk, offset);
+          break;
+        case S_LENGTH: {
+          const take = Math.min(this.remaining, chunk.length - offset);
+          this.remaining -= take;
+          const piece = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+          offset += take;
+          this.sink.onBody(piece);
+          if (this.remaining === 0) this.complete(chunk.length - offset);
+          break;
+        }
+        case S_CHUNK_SIZE:
+          offset = this.readChunkSize(chunk, offset);
+          break;
+        case S_CHUNK_DATA: {
+          const take = Math.min(this.remaining, chunk.length - offset);
+          this.remaining -= take;
+          const piece = chunk.subarray(offset, offset + take);
+          offset += take;
+          this.sink.onBody(piece);
+          if (this.remaining === 0) this.state = S_CHUNK_DATA_END;
+          break;
+        }
+        case S_CHUNK_DATA_END:
+          offset = this.readChunkDataEnd(chunk, offset);
+          break;
+        case S_TRAILERS:
+          offset = this.readTrailers(chunk, offset);
+          break;
+        case S_UNTIL_CLOSE: {
+          const piece = offset === 0 ? chunk : chunk.subarray(offset);
+          offset = chunk.length;
+          this.sink.onBody(piece);
+          break;
+        }
+        default:
+          // Done or failed in this call: anything left is a protocol error (done) or ignored (failed).
+          if (this.state === S_DONE) this.fail('upstream sent bytes after the end of the response');
+          return;
+      }
+    }
+  }
+
+  /** The connection closed: ends a body read until close, otherwise the response was cut. */
+  end(): void {
+    if (this.state === S_UNTIL_CLOSE) {
+      this.state = S_DONE;
+      this.sink.onComplete(false);
+      return;
+    }
+    if (this.state === S_DONE || this.state === S_FAILED) return;
+    const empty = this.state === S_HEAD && !this.sawBytes;
+    this.fail(empty ? 'upstream closed the connection without answering' : 'upstream closed the connection in the middle of the response', empty);
+  }
+
+  private fail(message: string, empty = false): void {
+    this.state = S_FAILED;
+    this.pending = undefined;
+    this.sink.onError(new ResponseParseError(message, empty));
+  }
+
+  /** Ends the response; bytes left over after it mean the upstream sent more than it framed. */
+  private complete(leftover: number): void {
+    this.state = S_DONE;
+    this.pending = undefined;
+    if (leftover > 0) {
+      this.state = S_FAILED;
+      this.sink.onComplete(false);
+      return;
+    }
+    this.sink.onComplete(this.keepAlive);
+  }
+
+  private readHead(chunk: Buffer, offset: number): number {
+    let buf = chunk;
+    let from = offset;
+    let searchFrom = offset;
+    if (this.pending !== undefined) {
+      searchFrom = Math.max(0, this.pending.length - 3);
+      buf = Buffer.concat([this.pending, offset === 0 ? chunk : chunk.subarray(offset)]);
+      from = 0;
+    }
+    const end = buf.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    if (end === -1) {
+      if (buf.length - from > MAX_HEAD_BYTES) return this.failAt(chunk, 'upstream response head is larger than 16 KiB');
+      if (hasBareLf(buf, from)) return this.failAt(chunk, 'upstream response head has a line ending in a bare LF');
+      this.pending = from === 0 && buf !== chunk ? buf : Buffer.from(buf.subarray(from));
+      return chunk.length;
+    }
+    if (end + 4 - from > MAX_HEAD_BYTES) return this.failAt(chunk, 'upstream response head is larger than 16 KiB');
+    const consumedInChunk = chunk.length - (buf.length - (end + 4));
+    this.pending = undefined;
+    const head = this.parseHead(buf.toString('latin1', from, end));
+    if (head === undefined) return chunk.length;
+    if (head.status < 200) {
+      if (head.status === 101) {
+        this.state = S_DONE;
+        this.sink.onUpgrade(head, consumedInChunk < chunk.length ? chunk.subarray(consumedInChunk) : EMPTY);
+        return chunk.length;
+      }
+      this.informational += 1;
+      if (this.informational > MAX_INFORMATIONAL) return this.failAt(chunk, `upstream sent more than ${MAX_INFORMATIONAL} informational responses`);
+      this.sink.onInformational(head);
+      return consumedInChunk;
+    }
+    return this.beginBody(head, chunk, consumedInChunk);
+  }
+
+  private failAt(chunk: Buffer, message: string): number {
+    this.fail(message);
+    return chunk.length;
+  }
+
+  /** Parses and validates a head (without its final CRLFCRLF); undefined after reporting an error. */
+  private parseHead(text: string): (ResponseHead & { framing: Framing }) | undefined {
+    const lines = text.split('\r\n');
+    const statusLine = lines[0] ?? '';
+    const status = STATUS_LINE.exec(statusLine);
+    if (status === null) {
+      this.fail(`upstream sent an invalid status line "${printable(statusLine)}"`);
+      return undefined;
+    }
+    const http10 = status[1] === '0';
+    const headers: string[] = [];
+    const lowerNames: string[] = [];
+    const framing: Framing = { contentLength: -1, chunked: false, transferEncoding: false };
+    let connectionTokens: string[] | undefined;
+    let close = false;
+    let keepAliveToken = false;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      if (!TOKEN.test(name)) {
+        this.fail(`upstream sent an invalid header line "${printable(line)}"`);
+        return undefined;
+      }
+      const value = trimOws(line.slice(colon + 1));
+      if (!FIELD_VALUE.test(value)) {
+        this.fail(`upstream sent invalid characters in the value of header "${name}"`);
+        return undefined;
+      }
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') {
+        if (framing.contentLength !== -1) {
+          this.fail('upstream sent more than one Content-Length');
+          return undefined;
+        }
+        if (!DECIMAL.test(value)) {
+          this.fail(`upstream sent an invalid Content-Length "${printable(value)}"`);
+          return undefined;
+        }
+        framing.contentLength = Number(value);
+      } else if (lower === 'transfer-encoding') {
+        const codings = value.toLowerCase().split(',');
+        for (let c = 0; c < codings.length; c++) {
+          const coding = trimOws(codings[c] as string);
+          // Only a final "chunked" frames a response the proxy can re-frame; anything else is refused.
+          if (framing.chunked || coding !== 'chunked' || c !== codings.length - 1) {
+            this.fail(`upstream sent an unsupported Transfer-Encoding "${printable(value)}"`);
+            return undefined;
+          }
+          framing.chunked = true;
+        }
+        framing.transferEncoding = true;
+      } else if (lower === 'connection') {
+        for (const raw of value.toLowerCase().split(',')) {
+          const token = trimOws(raw);
+          if (token === 'close') close = true;
+          else if (token === 'keep-alive') keepAliveToken = true;
+          else if (token !== '') (connectionTokens ??= []).push(token);
+        }
+      }
+      headers.push(name, value);
+      lowerNames.push(lower);
+    }
+    if (framing.transferEncoding && framing.contentLength !== -1) {
+      this.fail('upstream sent both Content-Length and Transfer-Encoding');
+      return undefined;
+    }
+    const keepAlive = !close && (!http10 || keepAliveToken);
+    return { status: Number(status[2]), reason: status[3] ?? '', headers, lowerNames, connectionTokens, keepAlive, framing };
+  }
+
+  private beginBody(head: ResponseHead & { framing: Framing }, chunk: Buffer, offset: number): number {
+    const { framing, status } = head;
+    this.keepAlive = head.keepAlive;
+    this.sink.onHead(head);
+    if (this.state !== S_HEAD) return chunk.length; // the sink aborted
+    if (this.isHead || status === 204 || status === 304) {
+      this.complete(chunk.length - offset);
+      return chunk.length;
+    }
+    if (framing.chunked) {
+      this.state = S_CHUNK_SIZE;
+      return offset;
+    }
+    if (framing.contentLength >= 0) {
+      if (framing.contentLength === 0) {
+        this.complete(chunk.length - offset);
+        return chunk.length;
+      }
+      this.state = S_LENGTH;
+      this.remaining = framing.contentLength;
+      return offset;
+    }
+    this.state = S_UNTIL_CLOSE;
+    this.keepAlive = false;
+    return offset;
+  }
+
+  /** Reads `1*HEXDIG [ chunk-ext ] CRLF`; a zero size moves on to the trailers. */
+  private readChunkSize(chunk: Buffer, offset: number): number {
+    const lf = chunk.indexOf(LF, offset);
+    const pendingLength = this.pending?.length ?? 0;
+    if (lf === -1) {
+      if (pendingLength + chunk.length - offset > MAX_CHUNK_LINE_BYTES) return this.failAt(chunk, 'upstream sent a chunk-size line longer than 4 KiB');
+      this.pending = this.pending === undefined ? Buffer.from(chunk.subarray(offset)) : Buffer.concat([this.pending, chunk.subarray(offset)]);
+      return chunk.length;
+    }
+    const line = this.pending === undefined ? chunk.toString('latin1', offset, lf + 1) : Buffer.concat([this.pending, chunk.subarray(offset, lf + 1)]).toString('latin1');
+    this.pending = undefined;
+    if (line.length > MAX_CHUNK_LINE_BYTES) return this.failAt(chunk, 'upstream sent a chunk-size line longer than 4 KiB');
+    const size = chunkSizeOf(line);
+    if (typeof size === 'string') return this.failAt(chunk, size);
+    if (size === 0) {
+      this.state = S_TRAILERS;
+      return lf + 1;
+    }
+    this.remaining = size;
+    this.state = S_CHUNK_DATA;
+    return lf + 1;
+  }
+
+  /** The CRLF after a chunk's data, possibly split across reads. */
+  private readChunkDataEnd(chunk: Buffer, offset: number): number {
+    const expectLf = this.pending !== undefined; // CR already seen
+    const byte = chunk[offset];
+    if (!expectLf) {
+      if (byte !== CR) return this.failAt(chunk, 'upstream chunk data is longer than its chunk size');
+      this.pending = EMPTY;
+      return offset + 1;
+    }
+    if (byte !== LF) return this.failAt(chunk, 'upstream chunk data is not followed by CRLF');
+    this.pending = undefined;
+    this.state = S_CHUNK_SIZE;
+    return offset + 1;
+  }
+
+  /** Reads the trailer section up to its empty line; trailers are validated, then dropped. */
+  private readTrailers(chunk: Buffer, offset: number): number {
+    const buf = this.pending === undefined ? chunk.subarray(offset) : Buffer.concat([this.pending, chunk.subarray(offset)]);
+    const consumedBefore = this.pending?.length ?? 0;
+    // Either no trailers (CRLF at once) or fields ending in CRLFCRLF.
+    let end = -1;
+    if (buf.length >= 2 && buf[0] === CR && buf[1] === LF) end = 0;
+    else {
+      const found = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      if (found !== -1) end = found + 2;
+    }
+    if (end === -1) {
+      if (buf.length > MAX_TRAILER_BYTES) return this.failAt(chunk, 'upstream trailer section is larger than 16 KiB');
+      if (hasBareLf(buf, 0) || (buf.length >= 2 && buf[0] === CR && buf[1] !== LF)) return this.failAt(chunk, 'upstream chunked body does not end in CRLF lines');
+      this.pending = Buffer.from(buf);
+      return chunk.length;
+    }
+    if (end > 0) {
+      for (const line of buf.toString('latin1', 0, end - 2).split('\r\n')) {
+        const colon = line.indexOf(':');
+        if (colon <= 0 || !TOKEN.test(line.slice(0, colon)) || !FIELD_VALUE.test(trimOws(line.slice(colon + 1)))) {
+          return this.failAt(chunk, `upstream sent an invalid trailer line "${printable(line)}"`);
+        }
+      }
+    }
+    this.pending = undefined;
+    const consumed = offset + end + 2 - consumedBefore;
+    this.complete(chunk.length - consumed);
+    return chunk.length;
+  }
+}
+
+interface Framing {
+  /** -1: none. */
+  contentLength: number;
+  chunked: boolean;
+  transferEncoding: boolean;
+}
+
+/** The size of a chunk-size line (ending in LF), or why it is refused. */
+export function chunkSizeOf(line: string): number | string {
+  if (line.length < 2 || line.charCodeAt(line.length - 2) !== CR) return 'upstream chunk-size line does not end in CRLF';
+  let size = 0;
+  let i = 0;
+  for (; i < line.length - 2; i++) {
+    const digit = hexValue(line.charCodeAt(i));
+    if (digit === -1) break;
+    if (i >= MAX_CHUNK_SIZE_DIGITS) return 'upstream chunk size is too large';
+    size = size * 16 + digit;
+  }
+  if (i === 0) return `upstream sent an invalid chunk size "${printable(line.slice(0, -2))}"`;
+  if (i < line.length - 2) {
+    // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): extensions are ignored, but must start with ";" and hold no controls.
+    const ext = trimOws(line.slice(i, -2));
+    if (!ext.startsWith(';') || !FIELD_VALUE.test(ext)) return `upstream sent an invalid chunk size "${printable(line.slice(0, -2))}"`;
+  }
+  return size;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  if (code >= 65 && code <= 70) return code - 55;
+  return -1;
+}
+
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+/** True when `buf` from `from` holds an LF not preceded by CR. */
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) if (i === from || buf[i - 1] !== CR) return true;
+  return false;
+}
+
+/** A value safe to quote in an error message (and a log line): controls escaped, at most 80 characters. */
+function printable(value: string): string {
+  const short = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return JSON.stringify(short).slice(1, -1);
+}
