@@ -37,4 +37,4 @@ export interface Forwarder {
 }
 
 /** The engines to choose from with GRAYLANE_FORWARDING_ENGINE. */
-export type ForwardingEngine = 'node' | 'undici';
+export type ForwardingEngine = 'native' | 'node' | 'undici';

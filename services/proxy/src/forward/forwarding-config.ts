@@ -53,7 +53,7 @@ export function forwardingConfigFrom(env: Env): ForwardingConfig {
     throw new ConfigError('GRAYLANE_HEALTH_CHECK_PATH', `expected a path starting with "/", got "${healthPath}"`);
   }
   return Object.freeze({
-    engine: oneOf(env, 'GRAYLANE_FORWARDING_ENGINE', ['undici', 'node'] as const, 'undici'),
+    engine: oneOf(env, 'GRAYLANE_FORWARDING_ENGINE', ['native', 'undici', 'node'] as const, 'native'),
     loadBalancing: oneOf(env, 'GRAYLANE_LB_POLICY', ['round-robin', 'least-outstanding'] as const, 'least-outstanding'),
     connectTimeoutMs: positiveIntFrom(env, 'GRAYLANE_CONNECT_TIMEOUT_MS', 2_000),
     keepAlive: Object.freeze({

@@ -2,29 +2,16 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorBody, sendError } from '../http/error-response.js';
+import { errorBody } from '../http/error-response.js';
 import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
 import { claimUpstream, ForwardFinish } from './forward-finish.js';
-import { upstreamRequestHeaders, type HostMode } from './forwarded-headers.js';
+import { upstreamRequestHeaders } from './forwarded-headers.js';
+export type { NodeForwarderSettings } from './forwarder-settings.js';
 import { endToEndHeaders } from './hop-by-hop.js';
-import { isRetryable, type RetryBudget } from './retry-budget.js';
-import type { RequestStats } from './request-stats.js';
-import type { TrustedProxies } from './trusted-proxies.js';
+import { isRetryable } from './retry-budget.js';
+import type { NodeForwarderSettings } from './forwarder-settings.js';
+import { gatewayError } from './gateway-error.js';
 import type { Upstream } from './upstream-pool.js';
-
-/** Settings shared by every forwarded request. */
-export interface NodeForwarderSettings {
-  /** A TCP connect to an upstream that takes longer fails (and may be retried elsewhere). */
-  connectTimeoutMs: number;
-  /** An upstream silent for this long (no response bytes) gets the client a 504. */
-  responseTimeoutMs: number;
-  hostMode: HostMode;
-  trusted: TrustedProxies;
-  retryBudget: RetryBudget;
-  /** Passive outlier ejection hears every exchange: `failed` for a 5xx or no connection. */
-  recordOutcome: (origin: string, failed: boolean) => void;
-  stats: RequestStats;
-}
 
 /** Why an attempt failed before any response byte arrived. */
 class AttemptFailure extends Error {
@@ -191,6 +178,4 @@ export class NodeHttpForwarder implements Forwarder {
 }
 
 /** Answers `status` with a JSON body naming the pool and endpoint, or cuts the response if it already started. */
-export function fail(res: ServerResponse, status: number, pool: string, upstream: string, message: string): void {
-  sendError(res, status, 'GRAYLANE_UNAVAILABLE', message, { pool, upstream });
-}
+export const fail = gatewayError;

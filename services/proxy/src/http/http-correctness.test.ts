@@ -88,7 +88,7 @@ function generated(total: number): Readable {
 }
 
 // Both engines behind the Forwarder interface must pass the same checks.
-describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
+describe.each(['native', 'undici', 'node'] as const)('%s engine', (engine) => {
   beforeAll(async () => {
     backend = createServer((req, res) => {
       seen.push({ path: req.url ?? '', headers: req.headers });
