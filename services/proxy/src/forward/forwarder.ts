@@ -36,5 +36,6 @@ export interface Forwarder {
   retire(origin: string): Promise<void>;
 }
 
-/** The engines to choose from with GRAYLANE_FORWARDING_ENGINE. */
-export type ForwardingEngine = 'native' | 'node' | 'undici';
+/** The engines to choose from with GRAYLANE_FORWARDING_ENGINE, the default first. */
+export const ENGINES = ['native', 'undici', 'node'] as const;
+export type ForwardingEngine = (typeof ENGINES)[number];
