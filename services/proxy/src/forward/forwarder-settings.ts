@@ -16,6 +16,3 @@ export interface ForwarderSettings {
   recordOutcome: (origin: string, failed: boolean) => void;
   stats: RequestStats;
 }
-
-/** The former name, kept while the node:http engine exists. */
-export type NodeForwarderSettings = ForwarderSettings;

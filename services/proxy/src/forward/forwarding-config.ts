@@ -12,7 +12,7 @@ import type { KeepAliveLimits } from './upstream-pool.js';
  * these yet, so they are process-wide settings from the environment.
  */
 export interface ForwardingConfig {
-  /** Which forwarding engine streams requests (docs/decisions/0001-forwarding-engine.md). */
+  /** Which forwarding engine streams requests (docs/decisions/0003-own-upstream-client.md). */
   readonly engine: ForwardingEngine;
   readonly loadBalancing: LoadBalancingPolicy;
   readonly connectTimeoutMs: number;

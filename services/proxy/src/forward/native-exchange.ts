@@ -4,7 +4,7 @@ import { ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders } from './forwarded-headers.js';
 import { gatewayError } from './gateway-error.js';
 import type { ConnectionFailure, ConnectionUser, NativePool, UpstreamConnection } from './native-pool.js';
-import type { NodeForwarderSettings } from './forwarder-settings.js';
+import type { ForwarderSettings } from './forwarder-settings.js';
 import { requestBodyFraming, requestHead, type RequestBodyFraming } from './request-head.js';
 import type { ResponseHead } from './response-parser.js';
 import { isRetryable } from './retry-budget.js';
@@ -15,7 +15,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 
 /** What an exchange needs from its engine. */
 export interface ExchangeEngine {
-  readonly settings: NodeForwarderSettings;
+  readonly settings: ForwarderSettings;
   poolOf(upstream: Upstream): NativePool;
 }
 
