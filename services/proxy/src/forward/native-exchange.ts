@@ -10,8 +10,25 @@ import type { ResponseHead } from './response-parser.js';
 import { isRetryable } from './retry-budget.js';
 import type { Upstream } from './upstream-pool.js';
 
-/** Response headers a proxy must not pass on (RFC 9110 §7.6.1), lower-case. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Where a request's and a response's emitter finds its exchange, so listeners are shared functions, not closures per request. */
+const EXCHANGE = Symbol('graylane.exchange');
+type WithExchange = { [EXCHANGE]?: NativeExchange };
+
+function exchangeOf(emitter: unknown): NativeExchange | undefined {
+  return (emitter as WithExchange)[EXCHANGE];
+}
+function onRequestData(this: IncomingMessage, chunk: Buffer): void {
+  exchangeOf(this)?.requestData(chunk);
+}
+function onRequestEnd(this: IncomingMessage): void {
+  exchangeOf(this)?.requestEnd();
+}
+function onResponseDrain(this: ServerResponse): void {
+  exchangeOf(this)?.responseDrained();
+}
+function onClientClose(this: ServerResponse): void {
+  exchangeOf(this)?.clientClosed();
+}
 
 /** What an exchange needs from its engine. */
 export interface ExchangeEngine {
@@ -23,8 +40,8 @@ export interface ExchangeEngine {
  * One forwarded request on the native engine, from taking it to its end: picks an endpoint, gets
  * a pooled connection, writes the head in one write and streams the body with backpressure, turns
  * the parsed response into the client's, retries a bodiless idempotent request once on another
- * endpoint if no byte came back, and ends exactly once. One object per request; its listeners are
- * its own methods.
+ * endpoint if no byte came back, and ends exactly once. One object per request; the listeners it
+ * adds are shared functions that find it on the emitter.
  */
 export class NativeExchange implements ConnectionUser {
   private connection: UpstreamConnection | undefined;
@@ -53,7 +70,9 @@ export class NativeExchange implements ConnectionUser {
     this.retryable = isRetryable(req.method, req.headers);
     engine.settings.retryBudget.noteRequest();
     this.finish = new ForwardFinish(engine.settings, target, started);
-    res.on('close', this.onClientClose);
+    (req as WithExchange)[EXCHANGE] = this;
+    (res as WithExchange)[EXCHANGE] = this;
+    res.on('close', onClientClose);
   }
 
   /** Sends the request to the balancer's pick. */
@@ -84,11 +103,12 @@ export class NativeExchange implements ConnectionUser {
     connection.write(requestHead(req.method ?? 'GET', req.url ?? '/', headers, this.framing, upstream.host));
     if (this.bodyDone || this.bodyHooked) return;
     this.bodyHooked = true;
-    req.on('data', this.onRequestData);
-    req.on('end', this.onRequestEnd);
+    req.on('data', onRequestData);
+    req.on('end', onRequestEnd);
   }
 
-  private readonly onRequestData = (chunk: Buffer): void => {
+  /** A piece of the client's body: on to the upstream, re-chunked if the client chunked it. */
+  requestData(chunk: Buffer): void {
     const connection = this.connection;
     if (connection === undefined) return;
     let flushed: boolean;
@@ -102,12 +122,12 @@ export class NativeExchange implements ConnectionUser {
       flushed = connection.write(chunk);
     }
     if (!flushed) this.req.pause();
-  };
+  }
 
-  private readonly onRequestEnd = (): void => {
+  requestEnd(): void {
     if (this.framing === 'chunked') this.connection?.write('0\r\n\r\n');
     this.bodyDone = true;
-  };
+  }
 
   onDrain(): void {
     if (this.req.isPaused()) this.req.resume();
@@ -118,7 +138,7 @@ export class NativeExchange implements ConnectionUser {
     // 103 Early Hints goes on with its Link fields; other 1xx are dropped.
     if (head.status !== 103 || this.req.httpVersionMinor < 1) return;
     const links: string[] = [];
-    for (let i = 0; i < head.lowerNames.length; i++) if (head.lowerNames[i] === 'link') links.push(head.headers[i * 2 + 1] as string);
+    for (let i = 0; i < head.headers.length; i += 2) if ((head.headers[i] as string).toLowerCase() === 'link') links.push(head.headers[i + 1] as string);
     if (links.length === 0) return;
     try {
       this.res.writeEarlyHints({ link: links });
@@ -128,13 +148,8 @@ export class NativeExchange implements ConnectionUser {
   }
 
   onHead(head: ResponseHead): void {
-    const { headers, lowerNames, connectionTokens } = head;
-    const out: string[] = [];
-    for (let i = 0; i < lowerNames.length; i++) {
-      const lower = lowerNames[i] as string;
-      if (HOP_BY_HOP.has(lower) || (connectionTokens !== undefined && connectionTokens.includes(lower))) continue;
-      out.push(headers[i * 2] as string, headers[i * 2 + 1] as string);
-    }
+    // The parser left hop-by-hop fields out already; only names listed in Connection remain to drop.
+    const out = head.connectionTokens === undefined ? head.headers : withoutListed(head.headers, head.connectionTokens);
     const extra = this.target.responseHeaders;
     if (extra !== undefined) for (const name in extra) out.push(name, String(extra[name]));
     this.status = head.status;
@@ -148,13 +163,13 @@ export class NativeExchange implements ConnectionUser {
     this.connection?.socket.pause();
     if (!this.resDrainHooked) {
       this.resDrainHooked = true;
-      this.res.on('drain', this.onResponseDrain);
+      this.res.on('drain', onResponseDrain);
     }
   }
 
-  private readonly onResponseDrain = (): void => {
+  responseDrained(): void {
     this.connection?.socket.resume();
-  };
+  }
 
   onComplete(reusable: boolean): void {
     const connection = this.connection as UpstreamConnection;
@@ -191,14 +206,14 @@ export class NativeExchange implements ConnectionUser {
 
   private stopBody(): void {
     if (!this.bodyHooked) return;
-    this.req.off('data', this.onRequestData);
-    this.req.off('end', this.onRequestEnd);
+    this.req.off('data', onRequestData);
+    this.req.off('end', onRequestEnd);
     // Node's server discards what is left of the body once the response is done.
     this.req.resume();
   }
 
   /** A client that goes away frees the upstream connection instead of leaving it waiting. */
-  private readonly onClientClose = (): void => {
+  clientClosed(): void {
     if (this.res.writableFinished || this.finish.finished) return;
     const connection = this.connection;
     this.connection = undefined;
@@ -207,5 +222,15 @@ export class NativeExchange implements ConnectionUser {
     this.unclaim();
     this.stopBody();
     this.finish.done({ failure: 'client-aborted' }, undefined);
-  };
+  }
+}
+
+/** `headers` without the fields `Connection` named (`listed` is lower-case). */
+function withoutListed(headers: string[], listed: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (!listed.includes(name.toLowerCase())) out.push(name, headers[i + 1] as string);
+  }
+  return out;
 }

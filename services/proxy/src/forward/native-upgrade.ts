@@ -10,14 +10,17 @@ import { requestHead } from './request-head.js';
 import { ResponseParser, type ResponseHead, type ResponseSink } from './response-parser.js';
 import type { Upstream } from './upstream-pool.js';
 
-/** Headers of a declined upgrade that are not passed on: its body is re-framed as read-until-close. */
-const NOT_PASSED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'trailer', 'te', 'proxy-connection']);
-
-function headLines(statusLine: string, head: ResponseHead, filter: boolean): string {
-  let text = `${statusLine}\r\n`;
-  for (let i = 0; i < head.lowerNames.length; i++) {
-    if (filter && NOT_PASSED.has(head.lowerNames[i] as string)) continue;
-    text += `${head.headers[i * 2] as string}: ${head.headers[i * 2 + 1] as string}\r\n`;
+/**
+ * The head of a declined upgrade for the client: end-to-end fields (the parser left hop-by-hop
+ * ones out) without those Connection named or Content-Length, since the body is passed on read
+ * until close.
+ */
+function declinedHead(head: ResponseHead): string {
+  let text = `HTTP/1.1 ${head.status} ${head.reason}\r\n`;
+  for (let i = 0; i < head.headers.length; i += 2) {
+    const lower = (head.headers[i] as string).toLowerCase();
+    if (lower === 'content-length' || head.connectionTokens?.includes(lower) === true) continue;
+    text += `${head.headers[i] as string}: ${head.headers[i + 1] as string}\r\n`;
   }
   return text;
 }
@@ -74,7 +77,8 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
       socket.setTimeout(0);
       socket.off('data', onData);
       answered = true;
-      client.write(`${headLines(`HTTP/1.1 101 ${head.reason === '' ? 'Switching Protocols' : head.reason}`, head, false)}\r\n`);
+      // The 101 goes on as received (validated by the parser), Upgrade and Connection included.
+      client.write(`${head.raw}\r\n\r\n`);
       if (rest.length > 0) client.write(rest);
       if (clientHead.length > 0) socket.write(clientHead);
       socket.pipe(client).pipe(socket);
@@ -86,7 +90,7 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
     onHead: (head) => {
       // The upstream declined the upgrade: pass its answer on, its body read until it ends, then close.
       answered = true;
-      client.write(`${headLines(`HTTP/1.1 ${head.status} ${head.reason}`, head, true)}connection: close\r\n\r\n`);
+      client.write(`${declinedHead(head)}connection: close\r\n\r\n`);
       settings.recordOutcome(upstream.origin, head.status >= 500);
       done({ status: head.status });
     },

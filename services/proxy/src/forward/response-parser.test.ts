@@ -73,6 +73,19 @@ describe('ResponseParser: accepted framing', () => {
     expect(parsed.headers).toEqual(['Content-Type', 'text/plain', 'Content-Length', '5']);
   });
 
+  it('leaves hop-by-hop fields out of the headers, names Connection-listed ones, and keeps the raw head', () => {
+    const { sink } = recorder();
+    let seen: ResponseHead | undefined;
+    sink.onHead = (head) => (seen = head);
+    const parser = new ResponseParser(sink);
+    parser.start(false);
+    const head = 'HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: secret\r\nTrailer: X-T\r\nContent-Length: 0\r\nProxy-Connection: x';
+    parser.push(Buffer.from(`${head}\r\n\r\n`));
+    expect(seen?.headers).toEqual(['X-Hop', 'secret', 'Content-Length', '0']);
+    expect(seen?.connectionTokens).toEqual(['x-hop']);
+    expect(seen?.raw).toBe(head);
+  });
+
   it('reads a chunked body, with extensions, and drops its trailers', () => {
     const parsed = parseEverySplit('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=val\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc\r\n\r\n');
     expect(parsed).toMatchObject({ status: 200, body: 'hello world', complete: true, error: undefined });

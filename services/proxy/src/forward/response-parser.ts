@@ -11,14 +11,18 @@
 export interface ResponseHead {
   status: number;
   reason: string;
-  /** Header names as sent and their values, flat: [name, value, name, value, …]. */
+  /**
+   * End-to-end header fields as sent, flat: [name, value, name, value, …]. Hop-by-hop ones
+   * (RFC 9110 §7.6.1: Connection, Keep-Alive, Transfer-Encoding, …) are already left out; the
+   * names `Connection` lists are in `connectionTokens`. A fresh array the sink may keep or extend.
+   */
   headers: string[];
-  /** The same names lower-cased, one per pair (index i/2). */
-  lowerNames: string[];
   /** Lower-case tokens of `Connection` other than close and keep-alive: more hop-by-hop headers. */
   connectionTokens: string[] | undefined;
   /** The connection may carry another request after this response. */
   keepAlive: boolean;
+  /** The whole head as received (validated), without its final CRLFCRLF: what a tunnel passes on after a 101. */
+  raw: string;
 }
 
 /** What the parser reports, in order: any 1xx heads, then one head, body pieces, and the end. */
@@ -62,7 +66,10 @@ const MAX_CHUNK_SIZE_DIGITS = 13;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field value: HTAB, SP, VCHAR, obs-text. No CR, LF, NUL or other controls. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5][0-9]{2})(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
+/** Response header fields a proxy must not pass on (RFC 9110 §7.6.1), lower-case. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Lengths of the names above and of content-length: only names this long are lower-cased and looked at. */
+const SPECIAL_LENGTHS: Record<number, true> = Object.fromEntries([...HOP_BY_HOP, 'content-length'].map((name) => [name.length, true as const]));
 const DECIMAL = /^[0-9]{1,15}$/;
 
 const S_HEAD = 0;
@@ -93,6 +100,10 @@ export class ResponseParser {
   private remaining = 0;
   private keepAlive = false;
   private sawBytes = false;
+  /** Framing of the head being parsed: -1 for no Content-Length. */
+  private contentLength = -1;
+  private chunked = false;
+  private transferEncoding = false;
 
   constructor(private readonly sink: ResponseSink) {}
 
@@ -244,38 +255,46 @@ export class ResponseParser {
     return chunk.length;
   }
 
-  /** Parses and validates a head (without its final CRLFCRLF); undefined after reporting an error. */
-  private parseHead(text: string): (ResponseHead & { framing: Framing }) | undefined {
-    const lines = text.split('\r\n');
-    const statusLine = lines[0] ?? '';
-    const status = STATUS_LINE.exec(statusLine);
-    if (status === null) {
-      this.fail(`upstream sent an invalid status line "${printable(statusLine)}"`);
+  /**
+   * Parses and validates a head (without its final CRLFCRLF); undefined after reporting an error.
+   * Walks the text with indexOf instead of splitting it, and lower-cases only names whose length
+   * matches a header it must recognise: the per-response path allocates the field strings and
+   * little else.
+   */
+  private parseHead(text: string): ResponseHead | undefined {
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = text.length;
+    const status = statusOf(text, lineEnd);
+    if (status === -1) {
+      this.fail(`upstream sent an invalid status line "${printable(text.slice(0, lineEnd))}"`);
       return undefined;
     }
-    const http10 = status[1] === '0';
+    const reason = lineEnd > 13 ? text.slice(13, lineEnd) : '';
+    const http10 = text.charCodeAt(7) === 48;
     const headers: string[] = [];
-    const lowerNames: string[] = [];
-    const framing: Framing = { contentLength: -1, chunked: false, transferEncoding: false };
     let connectionTokens: string[] | undefined;
     let close = false;
     let keepAliveToken = false;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
+    this.contentLength = -1;
+    this.chunked = false;
+    this.transferEncoding = false;
+    for (let start = lineEnd + 2; start < text.length; start = lineEnd + 2) {
+      lineEnd = text.indexOf('\r\n', start);
+      if (lineEnd === -1) lineEnd = text.length;
+      const colon = text.indexOf(':', start);
+      const name = colon > start && colon < lineEnd ? text.slice(start, colon) : '';
       if (!TOKEN.test(name)) {
-        this.fail(`upstream sent an invalid header line "${printable(line)}"`);
+        this.fail(`upstream sent an invalid header line "${printable(text.slice(start, lineEnd))}"`);
         return undefined;
       }
-      const value = trimOws(line.slice(colon + 1));
+      const value = trimOws(text.slice(colon + 1, lineEnd));
       if (!FIELD_VALUE.test(value)) {
         this.fail(`upstream sent invalid characters in the value of header "${name}"`);
         return undefined;
       }
-      const lower = name.toLowerCase();
+      const lower = SPECIAL_LENGTHS[name.length] === true ? name.toLowerCase() : '';
       if (lower === 'content-length') {
-        if (framing.contentLength !== -1) {
+        if (this.contentLength !== -1) {
           this.fail('upstream sent more than one Content-Length');
           return undefined;
         }
@@ -283,19 +302,9 @@ export class ResponseParser {
           this.fail(`upstream sent an invalid Content-Length "${printable(value)}"`);
           return undefined;
         }
-        framing.contentLength = Number(value);
+        this.contentLength = Number(value);
       } else if (lower === 'transfer-encoding') {
-        const codings = value.toLowerCase().split(',');
-        for (let c = 0; c < codings.length; c++) {
-          const coding = trimOws(codings[c] as string);
-          // Only a final "chunked" frames a response the proxy can re-frame; anything else is refused.
-          if (framing.chunked || coding !== 'chunked' || c !== codings.length - 1) {
-            this.fail(`upstream sent an unsupported Transfer-Encoding "${printable(value)}"`);
-            return undefined;
-          }
-          framing.chunked = true;
-        }
-        framing.transferEncoding = true;
+        if (!this.acceptTransferEncoding(value)) return undefined;
       } else if (lower === 'connection') {
         for (const raw of value.toLowerCase().split(',')) {
           const token = trimOws(raw);
@@ -304,19 +313,33 @@ export class ResponseParser {
           else if (token !== '') (connectionTokens ??= []).push(token);
         }
       }
-      headers.push(name, value);
-      lowerNames.push(lower);
+      if (lower === '' || !HOP_BY_HOP.has(lower)) headers.push(name, value);
     }
-    if (framing.transferEncoding && framing.contentLength !== -1) {
+    if (this.transferEncoding && this.contentLength !== -1) {
       this.fail('upstream sent both Content-Length and Transfer-Encoding');
       return undefined;
     }
     const keepAlive = !close && (!http10 || keepAliveToken);
-    return { status: Number(status[2]), reason: status[3] ?? '', headers, lowerNames, connectionTokens, keepAlive, framing };
+    return { status, reason, headers, connectionTokens, keepAlive, raw: text };
   }
 
-  private beginBody(head: ResponseHead & { framing: Framing }, chunk: Buffer, offset: number): number {
-    const { framing, status } = head;
+  /** Only a final "chunked" frames a response the proxy can re-frame; anything else is refused. */
+  private acceptTransferEncoding(value: string): boolean {
+    const codings = value.toLowerCase().split(',');
+    for (let c = 0; c < codings.length; c++) {
+      const coding = trimOws(codings[c] as string);
+      if (this.chunked || coding !== 'chunked' || c !== codings.length - 1) {
+        this.fail(`upstream sent an unsupported Transfer-Encoding "${printable(value)}"`);
+        return false;
+      }
+      this.chunked = true;
+    }
+    this.transferEncoding = true;
+    return true;
+  }
+
+  private beginBody(head: ResponseHead, chunk: Buffer, offset: number): number {
+    const { status } = head;
     this.keepAlive = head.keepAlive;
     this.sink.onHead(head);
     if (this.state !== S_HEAD) return chunk.length; // the sink aborted
@@ -324,17 +347,17 @@ export class ResponseParser {
       this.complete(chunk.length - offset);
       return chunk.length;
     }
-    if (framing.chunked) {
+    if (this.chunked) {
       this.state = S_CHUNK_SIZE;
       return offset;
     }
-    if (framing.contentLength >= 0) {
-      if (framing.contentLength === 0) {
+    if (this.contentLength >= 0) {
+      if (this.contentLength === 0) {
         this.complete(chunk.length - offset);
         return chunk.length;
       }
       this.state = S_LENGTH;
-      this.remaining = framing.contentLength;
+      this.remaining = this.contentLength;
       return offset;
     }
     this.state = S_UNTIL_CLOSE;
@@ -412,11 +435,20 @@ export class ResponseParser {
   }
 }
 
-interface Framing {
-  /** -1: none. */
-  contentLength: number;
-  chunked: boolean;
-  transferEncoding: boolean;
+/**
+ * The status code of `HTTP/1.x ddd[ reason]` (RFC 9112 §4), 100 to 599, or -1. Parsed by hand:
+ * a regex match would allocate its result on every response.
+ */
+function statusOf(text: string, lineEnd: number): number {
+  if (lineEnd < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return -1;
+  const minor = text.charCodeAt(7);
+  if (minor !== 48 && minor !== 49) return -1;
+  const a = text.charCodeAt(9) - 48;
+  const b = text.charCodeAt(10) - 48;
+  const c = text.charCodeAt(11) - 48;
+  if (a < 1 || a > 5 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  if (lineEnd > 12 && (text.charCodeAt(12) !== 32 || !FIELD_VALUE.test(text.slice(13, lineEnd)))) return -1;
+  return a * 100 + b * 10 + c;
 }
 
 /** The size of a chunk-size line (ending in LF), or why it is refused. */
