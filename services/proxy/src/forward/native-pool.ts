@@ -58,7 +58,7 @@ export class UpstreamConnection implements ResponseSink {
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.user?.onDrain());
     this.socket.on('end', () => this.parser.end());
-    this.socket.on('error', (error: Error) => this.failed(this.connecting ? 'connect' : this.answered ? 'protocol' : 'connect', error.message));
+    this.socket.on('error', (error: Error) => this.failed('connect', error.message));
     this.socket.on('close', () => this.onClose());
   }
 
@@ -89,7 +89,9 @@ export class UpstreamConnection implements ResponseSink {
     if (this.connecting) {
       if (silent >= timeouts.connectTicks) this.failed('connect', `connect timeout after ${timeouts.connectTicks * this.sweep.resolutionMs} ms`);
     } else if (this.user !== undefined) {
-      if (silent >= timeouts.responseTicks) this.failed('timeout', `no answer within ${timeouts.responseTicks * this.sweep.resolutionMs} ms`);
+      // Paused by us because the client reads slowly: the upstream is not the one keeping quiet.
+      if (this.socket.isPaused()) this.lastTick = tick;
+      else if (silent >= timeouts.responseTicks) this.failed('timeout', `no answer within ${timeouts.responseTicks * this.sweep.resolutionMs} ms`);
     } else if (silent >= timeouts.idleTicks) {
       this.socket.destroy();
     }
@@ -145,7 +147,7 @@ export class UpstreamConnection implements ResponseSink {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.user !== undefined) this.failed(this.connecting ? 'connect' : 'connect', 'upstream closed the connection');
+    if (this.user !== undefined) this.failed('connect', 'upstream closed the connection');
     this.pool.closed(this);
   }
 }

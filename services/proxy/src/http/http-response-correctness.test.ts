@@ -27,7 +27,10 @@ const ANSWERS: Record<string, string> = {
   '/raw/304': 'HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n',
   '/raw/after': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nafter',
   '/raw/switch': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+  '/raw/extra': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextraHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged',
 };
+/** Paths the backend reads and never answers. */
+const SILENT = new Set(['/raw/silent']);
 /** Answers that end by closing the connection (body until close, or cut short). */
 const THEN_CLOSE: Record<string, string> = {
   '/raw/until-close': 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nread until the upstream closes',
@@ -80,6 +83,7 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
           const path = pending.slice(0, end).split(' ')[1] ?? '';
           pending = pending.slice(end + 4);
           const last = THEN_CLOSE[path];
+          if (SILENT.has(path)) continue;
           if (last !== undefined) socket.end(last, 'latin1');
           else socket.write(ANSWERS[path] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', 'latin1');
         }
@@ -198,6 +202,31 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(answer).toMatch(/content-length: 100/i);
     expect(answer.slice(answer.indexOf('\r\n\r\n') + 4).length).toBeLessThan(100);
+  });
+
+  it('answers 504 naming the pool when the upstream stays silent past GRAYLANE_UPSTREAM_TIMEOUT_MS, and drops that connection', async () => {
+    const closedBefore = closed;
+    const started = Date.now();
+    const answer = await exchange(get('/raw/silent'), 4000);
+    const elapsed = Date.now() - started;
+    expect(answer).toMatch(/^HTTP\/1\.1 504 /);
+    expect(answer).toContain('"pool":"v1"');
+    // upstreamTimeoutMs is 2000 here; the sweep may add up to its resolution (100 ms) and a busy machine some more.
+    expect(elapsed).toBeGreaterThanOrEqual(1900);
+    expect(elapsed).toBeLessThan(3500);
+    await expect.poll(() => closed).toBeGreaterThan(closedBefore);
+  });
+
+  it('never reuses a connection on which the upstream sent more than it framed', async () => {
+    // A naive pool keeps the connection and hands "forged" to the next request as its answer.
+    const closedBefore = closed;
+    const first = await exchange(get('/raw/extra'));
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(first.endsWith('extra')).toBe(true);
+    await expect.poll(() => closed).toBeGreaterThan(closedBefore);
+    const second = await exchange(get('/raw/after'));
+    expect(second.endsWith('after')).toBe(true);
+    expect(second).not.toContain('forged');
   });
 
   it('refuses a 101 to a request that asked for no upgrade', async () => {
