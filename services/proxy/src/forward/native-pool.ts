@@ -70,10 +70,14 @@ export class UpstreamConnection implements ResponseSink {
     this.parser.start(isHead);
   }
 
-  /** Writes request bytes; false when the socket's buffer is full (wait for onDrain). */
+  /**
+   * Writes request bytes; false when the socket's buffer is full (wait for onDrain). Strings are
+   * heads, written as latin1 like Node's own client: Node's parser decoded the client's header
+   * bytes as latin1, so this sends obs-text bytes on unchanged (UTF-8 would turn one into two).
+   */
   write(data: string | Buffer): boolean {
     this.lastTick = this.sweep.tick;
-    return this.socket.write(data);
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
   /** Ends this connection for good (error, abandoned exchange, retirement). */

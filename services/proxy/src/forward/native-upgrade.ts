@@ -78,7 +78,7 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
       socket.off('data', onData);
       answered = true;
       // The 101 goes on as received (validated by the parser), Upgrade and Connection included.
-      client.write(`${head.raw}\r\n\r\n`);
+      client.write(`${head.raw}\r\n\r\n`, 'latin1');
       if (rest.length > 0) client.write(rest);
       if (clientHead.length > 0) socket.write(clientHead);
       socket.pipe(client).pipe(socket);
@@ -90,7 +90,7 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
     onHead: (head) => {
       // The upstream declined the upgrade: pass its answer on, its body read until it ends, then close.
       answered = true;
-      client.write(`${declinedHead(head)}connection: close\r\n\r\n`);
+      client.write(`${declinedHead(head)}connection: close\r\n\r\n`, 'latin1');
       settings.recordOutcome(upstream.origin, head.status >= 500);
       done({ status: head.status });
     },
@@ -110,7 +110,7 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
   parser.start(false);
   const onData = (chunk: Buffer): void => parser.push(chunk);
   socket.on('data', onData);
-  socket.on(upstream.secure ? 'secureConnect' : 'connect', () => socket.write(requestHead(req.method ?? 'GET', req.url ?? '/', headers, 'none', upstream.host)));
+  socket.on(upstream.secure ? 'secureConnect' : 'connect', () => socket.write(requestHead(req.method ?? 'GET', req.url ?? '/', headers, 'none', upstream.host), 'latin1'));
   socket.on('end', () => parser.end());
   socket.on('timeout', () => failBeforeAnswer('timeout', 'upstream did not answer the upgrade in time'));
   socket.on('error', (error: Error) => failBeforeAnswer('connect', `upstream unavailable: ${error.message}`));

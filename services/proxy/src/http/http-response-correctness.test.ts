@@ -29,6 +29,8 @@ const ANSWERS: Record<string, string> = {
   '/raw/switch': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
   '/raw/extra': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextraHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged',
 };
+/** The last request head the backend received, by path, as bytes (latin1). */
+const received = new Map<string, string>();
 /** Paths the backend reads and never answers. */
 const SILENT = new Set(['/raw/silent']);
 /** Answers that end by closing the connection (body until close, or cut short). */
@@ -81,6 +83,7 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
         let end: number;
         while ((end = pending.indexOf('\r\n\r\n')) !== -1) {
           const path = pending.slice(0, end).split(' ')[1] ?? '';
+          received.set(path, pending.slice(0, end));
           pending = pending.slice(end + 4);
           const last = THEN_CLOSE[path];
           if (SILENT.has(path)) continue;
@@ -227,6 +230,13 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
     const second = await exchange(get('/raw/after'));
     expect(second.endsWith('after')).toBe(true);
     expect(second).not.toContain('forged');
+  });
+
+  it('sends request header bytes beyond ASCII on unchanged, both ways', async () => {
+    // obs-text is allowed in field values; written as UTF-8, the byte 0xE9 would reach the upstream as 0xC3 0xA9.
+    const answer = await exchange('GET /raw/after HTTP/1.1\r\nHost: a\r\nX-Name: caf\xe9\r\nConnection: close\r\n\r\n');
+    expect(answer.endsWith('after')).toBe(true);
+    expect(received.get('/raw/after')).toContain('x-name: caf\xe9\r\n');
   });
 
   it('refuses a 101 to a request that asked for no upgrade', async () => {
