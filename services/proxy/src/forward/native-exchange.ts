@@ -152,9 +152,17 @@ export class NativeExchange implements ConnectionUser {
     const out = head.connectionTokens === undefined ? head.headers : withoutListed(head.headers, head.connectionTokens);
     const extra = this.target.responseHeaders;
     if (extra !== undefined) for (const name in extra) out.push(name, String(extra[name]));
+    try {
+      this.res.writeHead(head.status, out);
+    } catch (error) {
+      // Node validates again what the parser let through; should it ever refuse, a throw here would
+      // escape a socket listener and end the process. Answer 502 instead.
+      this.connection?.destroy();
+      this.onFailure('protocol', `Node refused the upstream's head: ${error instanceof Error ? error.message : String(error)}`, true);
+      return;
+    }
     this.status = head.status;
     this.headSent = true;
-    this.res.writeHead(head.status, out);
   }
 
   onBody(chunk: Buffer): void {

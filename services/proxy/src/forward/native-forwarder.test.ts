@@ -1,6 +1,11 @@
 // The native engine's pool and request side against real sockets on loopback: reuse, the bound on
 // connections, the idle timeout, a chunked upload, and a retry past a dead endpoint.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -155,6 +160,28 @@ describe('native engine', () => {
     const port = await startProxy([dead, backend.url]);
     const answers = await Promise.all(Array.from({ length: 4 }, () => send(port)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
+  it('refuses an https upstream whose certificate it cannot verify', async () => {
+    // Certificates are checked as Node's https client checks them: a self-signed one is a 502, not a silent downgrade.
+    const dir = mkdtempSync(join(tmpdir(), 'graylane-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      let served = 0;
+      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+        served += 1;
+        res.end('secret');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      backends.push({ server: server as unknown as Server, url: '', opened: 0, closed: 0, lastBody: undefined });
+      const port = await startProxy([`https://127.0.0.1:${(server.address() as AddressInfo).port}`]);
+      const answer = await send(port);
+      expect(answer.status).toBe(502);
+      expect(answer.body).toMatch(/self[- ]signed certificate/);
+      expect(served).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers 502 naming the pool when a POST meets a dead endpoint (never replayed)', async () => {
