@@ -173,7 +173,7 @@ describe('native engine', () => {
         res.end('secret');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      backends.push({ server: server as unknown as Server, url: '', opened: 0, closed: 0, lastBody: undefined });
+      backends.push({ server, url: '', opened: 0, closed: 0, lastBody: undefined });
       const port = await startProxy([`https://127.0.0.1:${(server.address() as AddressInfo).port}`]);
       const answer = await send(port);
       expect(answer.status).toBe(502);
