@@ -184,6 +184,18 @@ describe('native engine', () => {
     }
   });
 
+  it('answers requests still waiting with 502 when the engine closes (shutdown), instead of leaving them hanging', async () => {
+    const backend = await startBackend(3000);
+    backends.push(backend);
+    const port = await startProxy([backend.url]);
+    const pending = send(port);
+    await expect.poll(() => backend.opened).toBe(1);
+    await app?.forwarder.close();
+    const answer = await pending;
+    expect(answer.status).toBe(502);
+    expect(answer.body).toContain('shutting down');
+  });
+
   it('answers 502 naming the pool when a POST meets a dead endpoint (never replayed)', async () => {
     const port = await startProxy([`http://127.0.0.1:${await freePort()}`]);
     const answer = await send(port, { method: 'POST', body: [Buffer.from('x')] });

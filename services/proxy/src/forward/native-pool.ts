@@ -80,6 +80,13 @@ export class UpstreamConnection implements ResponseSink {
     return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
+  /** Ends this connection and tells its user, if any, that its exchange failed (shutdown). */
+  abandon(reason: string): void {
+    // Counted as answered so that nothing is retried into pools that are closing too.
+    this.answered = true;
+    this.failed('connect', reason);
+  }
+
   /** Ends this connection for good (error, abandoned exchange, retirement). */
   destroy(): void {
     this.user = undefined;
@@ -257,7 +264,8 @@ export class NativePool {
   /** Closes every connection now (shutdown). */
   close(): void {
     this.retired = true;
-    for (const entry of this.queue.splice(0)) entry.user.onFailure('connect', 'graylane is shutting down', false);
-    for (const connection of this.connections) connection.destroy();
+    for (const entry of this.queue.splice(0)) entry.user.onFailure('connect', 'graylane is shutting down', true);
+    // Users still waiting for an answer hear of it, so their clients get a 502 instead of silence.
+    for (const connection of this.connections) connection.abandon('graylane is shutting down');
   }
 }
