@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkSizeOf, ResponseParser, type ResponseHead, type ResponseParseError, type ResponseSink } from './response-parser.js';
+import { chunkSizeOf } from './http1-syntax.js';
+import { ResponseParser, type ResponseHead, type ResponseParseError, type ResponseSink } from './response-parser.js';
 
 /** What the parser reported, in order, with body pieces joined. */
 interface Parsed {
