@@ -21,6 +21,8 @@ interface Backend {
   closed: number;
   /** Bytes of the last request body received, and whether it came chunked. */
   lastBody: { bytes: number; chunked: boolean } | undefined;
+  /** The last request's Expect header. */
+  lastExpect?: string | undefined;
 }
 
 async function startBackend(delayMs = 0): Promise<Backend> {
@@ -34,6 +36,7 @@ async function startBackend(delayMs = 0): Promise<Backend> {
     req.on('data', (chunk: Buffer) => (bytes += chunk.length));
     req.on('end', () => {
       backend.lastBody = { bytes, chunked: req.headers['transfer-encoding'] === 'chunked' };
+      backend.lastExpect = req.headers.expect;
       setTimeout(() => res.end(`ok ${bytes}`), delayMs);
     });
   });
@@ -151,6 +154,28 @@ describe('native engine', () => {
     expect(backend.lastBody).toEqual({ bytes: 80_001, chunked: true });
     expect(await send(port, { method: 'POST', body: pieces, headers: { 'content-length': '80001' } })).toEqual({ status: 200, body: 'ok 80001' });
     expect(backend.lastBody).toEqual({ bytes: 80_001, chunked: false });
+  });
+
+  it('lets a client that expects 100-continue send its body: Node answers the 100, Expect is not forwarded', async () => {
+    const backend = await startBackend();
+    backends.push(backend);
+    const port = await startProxy([backend.url]);
+    const answer = await new Promise<{ status: number; body: string; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = request({ host: '127.0.0.1', port, path: '/', method: 'POST', headers: { expect: '100-continue', 'content-length': '5' }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, continued }));
+      });
+      req.on('continue', () => {
+        continued = true;
+        req.end('hello');
+      });
+      req.on('error', reject);
+    });
+    expect(answer).toEqual({ status: 200, body: 'ok 5', continued: true });
+    expect(backend.lastExpect).toBeUndefined();
   });
 
   it('retries a GET on the next endpoint when one refuses connections', async () => {
