@@ -1,10 +1,9 @@
-import { Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Balancer } from './balancer.js';
 import type { Upstream } from './upstream-pool.js';
 
 function endpoint(n: number): Upstream {
-  return { origin: `http://10.0.0.${n}:80`, hostname: `10.0.0.${n}`, port: 80, host: `10.0.0.${n}`, secure: false, agent: new Agent(), outstanding: 0 };
+  return { origin: `http://10.0.0.${n}:80`, hostname: `10.0.0.${n}`, port: 80, host: `10.0.0.${n}`, secure: false, outstanding: 0 };
 }
 
 describe('Balancer', () => {

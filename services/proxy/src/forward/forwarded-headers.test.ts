@@ -1,10 +1,10 @@
-import { Agent, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { upstreamRequestHeaders } from './forwarded-headers.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { Upstream } from './upstream-pool.js';
 
-const upstream: Upstream = { origin: 'http://10.1.1.1:8080', hostname: '10.1.1.1', port: 8080, host: '10.1.1.1:8080', secure: false, agent: new Agent(), outstanding: 0 };
+const upstream: Upstream = { origin: 'http://10.1.1.1:8080', hostname: '10.1.1.1', port: 8080, host: '10.1.1.1:8080', secure: false, outstanding: 0 };
 
 function fakeRequest(remoteAddress: string, headers: Record<string, string>): IncomingMessage {
   return { socket: { remoteAddress }, headers } as unknown as IncomingMessage;

@@ -19,7 +19,7 @@ export interface ForwardTarget {
 
 /**
  * The forwarding engine, kept behind this interface so engines can be measured against each
- * other (docs/decisions/0001-forwarding-engine.md). An engine streams both bodies, never buffers,
+ * other (docs/decisions/0003-own-upstream-client.md). An engine streams both bodies, never buffers,
  * removes hop-by-hop headers both ways, sets X-Forwarded-* and Via, answers 502/504 naming the
  * pool, and frees the upstream connection when the client goes away.
  */
@@ -36,5 +36,10 @@ export interface Forwarder {
   retire(origin: string): Promise<void>;
 }
 
-/** The engines to choose from with GRAYLANE_FORWARDING_ENGINE. */
-export type ForwardingEngine = 'node' | 'undici';
+/**
+ * The engines to choose from with GRAYLANE_FORWARDING_ENGINE, the default first. undici and
+ * node:http were removed: they cost more CPU per request and passed malformed upstream framing on
+ * (docs/decisions/0003-own-upstream-client.md). A new engine is measured by adding it here.
+ */
+export const ENGINES = ['native'] as const;
+export type ForwardingEngine = (typeof ENGINES)[number];

@@ -3,7 +3,7 @@ import type { ActiveCheckSettings } from '../health/active-checker.js';
 import type { OutlierSettings } from '../health/outlier-detector.js';
 import type { LoadBalancingPolicy } from './balancer.js';
 import type { HostMode } from './forwarded-headers.js';
-import type { ForwardingEngine } from './forwarder.js';
+import { ENGINES, type ForwardingEngine } from './forwarder.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { KeepAliveLimits } from './upstream-pool.js';
 
@@ -12,7 +12,7 @@ import type { KeepAliveLimits } from './upstream-pool.js';
  * these yet, so they are process-wide settings from the environment.
  */
 export interface ForwardingConfig {
-  /** Which forwarding engine streams requests (docs/decisions/0001-forwarding-engine.md). */
+  /** Which forwarding engine streams requests (docs/decisions/0003-own-upstream-client.md). */
   readonly engine: ForwardingEngine;
   readonly loadBalancing: LoadBalancingPolicy;
   readonly connectTimeoutMs: number;
@@ -53,7 +53,7 @@ export function forwardingConfigFrom(env: Env): ForwardingConfig {
     throw new ConfigError('GRAYLANE_HEALTH_CHECK_PATH', `expected a path starting with "/", got "${healthPath}"`);
   }
   return Object.freeze({
-    engine: oneOf(env, 'GRAYLANE_FORWARDING_ENGINE', ['undici', 'node'] as const, 'undici'),
+    engine: oneOf<ForwardingEngine>(env, 'GRAYLANE_FORWARDING_ENGINE', ENGINES, ENGINES[0]),
     loadBalancing: oneOf(env, 'GRAYLANE_LB_POLICY', ['round-robin', 'least-outstanding'] as const, 'least-outstanding'),
     connectTimeoutMs: positiveIntFrom(env, 'GRAYLANE_CONNECT_TIMEOUT_MS', 2_000),
     keepAlive: Object.freeze({

@@ -3,10 +3,13 @@ import type { ForwardOutcome } from './forwarder.js';
 /** Upper bounds of the latency histogram, in seconds (Prometheus `le`). */
 export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
+/** Status class labels by first digit, made once: a template string per request is garbage per request. */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx', '6xx', '7xx', '8xx', '9xx'];
+
 /** The `code` label of a finished request: status class or failure kind. */
 function codeOf(outcome: ForwardOutcome): string {
   if ('failure' in outcome) return outcome.failure;
-  return `${Math.floor(outcome.status / 100)}xx`;
+  return STATUS_CLASSES[Math.floor(outcome.status / 100)] ?? `${Math.floor(outcome.status / 100)}xx`;
 }
 
 interface PoolStats {

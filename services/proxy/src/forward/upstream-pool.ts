@@ -1,7 +1,4 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-
-/** One upstream endpoint with its own keep-alive connection pool. */
+/** One upstream endpoint; the engine keeps its connection pool (`NativeForwarder.poolOf`). */
 export interface Upstream {
   readonly origin: string;
   readonly hostname: string;
@@ -9,14 +6,13 @@ export interface Upstream {
   /** `host:port` as the upstream expects it in `Host` when the host is rewritten. */
   readonly host: string;
   readonly secure: boolean;
-  readonly agent: HttpAgent;
   /** Requests sent and not yet finished; least-outstanding balancing reads it. */
   outstanding: number;
 }
 
 /** Keep-alive limits per upstream endpoint. */
 export interface KeepAliveLimits {
-  /** Connections open at once to one endpoint; further requests wait in the agent's queue. */
+  /** Connections open at once to one endpoint; further requests wait in the pool's queue. */
   readonly maxSockets: number;
   /** Idle keep-alive connections kept per endpoint. */
   readonly maxFreeSockets: number;
@@ -27,14 +23,16 @@ export interface KeepAliveLimits {
 export const DEFAULT_KEEP_ALIVE: KeepAliveLimits = Object.freeze({ maxSockets: 1024, maxFreeSockets: 256, idleTimeoutMs: 30_000 });
 
 /**
- * Keep-alive agents by upstream origin, shared across table versions so a config change does
- * not drop warm connections; an origin that leaves the config is retired (`OriginRetirer`).
+ * Upstream endpoints by origin, shared across table versions so a config change keeps their
+ * outstanding counts and the engine's warm pools; an origin that leaves the config is retired
+ * (`OriginRetirer`), which also retires the engine's pool (`Forwarder.retire`).
  */
 export class UpstreamRegistry {
   private readonly byOrigin = new Map<string, Upstream>();
   private readonly byUrl = new Map<string, Upstream>();
 
-  constructor(private readonly limits: KeepAliveLimits = DEFAULT_KEEP_ALIVE) {}
+  /** `limits` belong to the engine's pools (`createForwarder`); accepted here so callers need not change. */
+  constructor(_limits: KeepAliveLimits = DEFAULT_KEEP_ALIVE) {}
 
   /** The endpoint for `url`, created on first use. */
   get(url: string): Upstream {
@@ -43,7 +41,7 @@ export class UpstreamRegistry {
     const origin = new URL(url).origin;
     let upstream = this.byOrigin.get(origin);
     if (upstream === undefined) {
-      upstream = createUpstream(origin, this.limits);
+      upstream = createUpstream(origin);
       this.byOrigin.set(origin, upstream);
     }
     this.byUrl.set(url, upstream);
@@ -60,51 +58,30 @@ export class UpstreamRegistry {
     return this.byOrigin.get(origin)?.outstanding ?? 0;
   }
 
-  /**
-   * Forgets `origin` (it left the config) and closes its agent gracefully: idle connections now,
-   * busy ones when their request is done. A later `get` of it starts a new agent.
-   */
+  /** Forgets `origin` (it left the config); a later `get` of it starts afresh. */
   retire(origin: string): void {
     const upstream = this.byOrigin.get(origin);
     if (upstream === undefined) return;
     this.byOrigin.delete(origin);
     for (const [url, known] of this.byUrl) if (known === upstream) this.byUrl.delete(url);
-    closeWhenIdle(upstream.agent);
   }
 
-  /** Closes every pooled connection (shutdown). */
+  /** Forgets every endpoint (shutdown; the engine closes its connections in `Forwarder.close`). */
   close(): void {
-    for (const upstream of this.byOrigin.values()) upstream.agent.destroy();
     this.byOrigin.clear();
     this.byUrl.clear();
   }
 }
 
-function createUpstream(origin: string, limits: KeepAliveLimits): Upstream {
+function createUpstream(origin: string): Upstream {
   const url = new URL(origin);
   const secure = url.protocol === 'https:';
-  const options = {
-    keepAlive: true,
-    maxSockets: limits.maxSockets,
-    maxFreeSockets: limits.maxFreeSockets,
-    timeout: limits.idleTimeoutMs,
-    // LIFO reuses the warmest socket and lets the rest idle out when load drops.
-    scheduling: 'lifo' as const,
-  };
   return {
     origin,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
     host: url.host,
     secure,
-    agent: secure ? new HttpsAgent(options) : new HttpAgent(options),
     outstanding: 0,
   };
-}
-
-/** Closes an agent's idle connections now and each busy one as soon as its request ends. */
-function closeWhenIdle(agent: HttpAgent): void {
-  // Documented hook: an agent asks it before pooling a freed socket; false destroys the socket.
-  agent.keepSocketAlive = () => false;
-  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }

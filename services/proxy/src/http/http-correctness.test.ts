@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
+import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
 const MB = 1024 * 1024;
@@ -87,8 +88,8 @@ function generated(total: number): Readable {
   });
 }
 
-// Both engines behind the Forwarder interface must pass the same checks.
-describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
+// Every engine behind the Forwarder interface must pass the same checks.
+describe.each(ENGINES)('%s engine', (engine) => {
   beforeAll(async () => {
     backend = createServer((req, res) => {
       seen.push({ path: req.url ?? '', headers: req.headers });

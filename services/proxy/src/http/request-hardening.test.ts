@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
+import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
 const BODY_IDLE_MS = 400;
@@ -82,7 +83,7 @@ function errorOf(answer: RawAnswer): { code: string; message: string } {
   return (JSON.parse(answer.text.slice(answer.text.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } }).error;
 }
 
-describe.each(['undici', 'node'] as const)('%s engine', (engine) => {
+describe.each(ENGINES)('%s engine', (engine) => {
   beforeAll(async () => {
     backend = createServer((req, res) => {
       seen.push({ path: req.url ?? '', headers: req.headers });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { buildApp, type ProxyApp } from '../app.js';
+import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
@@ -137,7 +138,7 @@ afterEach(async () => {
   }
 });
 
-describe.each(['undici', 'node'] as const)('retiring origins that left the config (%s engine)', (engine) => {
+describe.each(ENGINES)('retiring origins that left the config (%s engine)', (engine) => {
   it('closes X after table B, keeps Y warm, stops probing X, fails no request, and starts X fresh when it comes back', async () => {
     const [x, y, z] = await Promise.all([startBackend('x'), startBackend('y'), startBackend('z')]);
     if (x === undefined || y === undefined || z === undefined) throw new Error('backends did not start');
