@@ -1,13 +1,18 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { bindHostFrom, httpAuthFrom, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 
 /** The config service's settings, read once from the environment. */
 export interface ConfigServiceConfig {
   readonly port: number;
   readonly natsUrl: string;
-  /** When set, the HTTP command API requires `Authorization: Bearer <token>`. */
-  readonly apiToken: string | undefined;
+  /** `GRAYLANE_HTTP_HOST`: where the HTTP API listens; loopback unless published on purpose. */
+  readonly host: string;
+  /**
+   * `GRAYLANE_CONFIG_TOKEN` / `GRAYLANE_CONFIG_AUTH`: the HTTP command API needs
+   * `Authorization: Bearer <token>`; without a token it refuses every call unless `GRAYLANE_CONFIG_AUTH=off`.
+   */
+  readonly apiAuth: HttpAuth;
   readonly logLevel: string;
   /** Names this replica in the step lease. */
   readonly replicaId: string;
@@ -22,7 +27,8 @@ export function loadConfig(env: Env): ConfigServiceConfig {
   return Object.freeze({
     port: portFrom(env, 'PORT', 8081),
     natsUrl: natsUrlFrom(env),
-    apiToken: env.GRAYLANE_CONFIG_TOKEN === '' ? undefined : env.GRAYLANE_CONFIG_TOKEN,
+    host: bindHostFrom(env, 'GRAYLANE_HTTP_HOST'),
+    apiAuth: httpAuthFrom(env, 'GRAYLANE_CONFIG_TOKEN', 'GRAYLANE_CONFIG_AUTH'),
     logLevel: stringFrom(env, 'LOG_LEVEL', 'info'),
     replicaId: stringFrom(env, 'GRAYLANE_REPLICA_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
     stepTickMs,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '@graylane/runtime';
+import { httpAuthOf, type HttpAuth, type Logger } from '@graylane/runtime';
 import { UpstreamRegistry } from './forward/upstream-pool.js';
 import { DEFAULT_FORWARDING, type ForwardingConfig } from './forward/forwarding-config.js';
 import type { Forwarder } from './forward/forwarder.js';
@@ -36,6 +36,8 @@ export interface ProxyAppDeps {
   forwarding?: ForwardingConfig;
   /** Session bindings and user sets in Redis, and the override secret; without them no session is bound. */
   sessions?: { redis: Redis | undefined; config: SessionConfig; announce?: AnnounceBindingChange };
+  /** Who may write on the admin port (session bindings); closed to everyone when absent. */
+  adminAuth?: HttpAuth;
   /** When origins that left the config are closed; defaults: settle = connect timeout, grace = drain grace. */
   retirement?: Partial<RetirementSettings>;
 }
@@ -60,6 +62,8 @@ export interface ProxyApp {
   /** Closes pools and drops health state of origins the applied table no longer names. */
   retirer: OriginRetirer;
 }
+
+const CLOSED = httpAuthOf([], { tokenVariable: 'GRAYLANE_ADMIN_TOKEN', switchVariable: 'GRAYLANE_ADMIN_AUTH' });
 
 export function buildApp(deps: ProxyAppDeps): ProxyApp {
   const holder = new TableHolder();
@@ -120,7 +124,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
   });
   registerExplain(admin, { holder, decider });
   if (bindings !== undefined) {
-    registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, adminToken: sessionConfig?.adminToken, announce: deps.sessions?.announce });
+    registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, auth: deps.adminAuth ?? CLOSED, announce: deps.sessions?.announce });
   }
   return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings, retirer };
 }

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openAuthWarning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { startFlushLoop } from './metrics/flush-loop.js';
@@ -10,6 +10,8 @@ import { applyAnnouncedBindings, bindingAnnouncer } from './session/binding-broa
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId: config.proxyId });
+const openWarning = openAuthWarning(config.adminAuth, 'the admin port (moving and clearing session bindings)');
+if (openWarning !== undefined) logger.warn(openWarning);
 const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${config.proxyId}`, waitForServer: true });
 await ensureMetricsStream(nc);
 const js = jetstream(nc);
@@ -24,6 +26,7 @@ const app = buildApp({
   natsConnected: () => !nc.isClosed(),
   logger,
   forwarding: config.forwarding,
+  adminAuth: config.adminAuth,
   sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, config.proxyId, logger.child({ module: 'sessions' })) },
 });
 
@@ -40,9 +43,10 @@ const stopFlushing = startFlushLoop(app.metrics, app.publisher, version, config.
 const stopApplyingBindings =
   app.bindings === undefined ? () => undefined : applyAnnouncedBindings(nc, app.bindings, config.proxyId, logger.child({ module: 'sessions' }));
 
-await app.admin.listen({ port: config.adminPort, host: '0.0.0.0' });
+// The admin port moves sessions and shows the config: loopback unless GRAYLANE_ADMIN_HOST publishes it.
+await app.admin.listen({ port: config.adminPort, host: config.adminHost });
 await app.dataPlane.listen({ port: config.port, host: '0.0.0.0' });
-logger.info({ port: config.port, adminPort: config.adminPort }, 'proxy listening');
+logger.info({ port: config.port, adminPort: config.adminPort, adminHost: config.adminHost }, 'proxy listening');
 app.health.start();
 
 closeOnSignals(logger, [

@@ -13,6 +13,7 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { compileTable, weightToBasisPoints } from '@graylane/routing';
+import { activationInstant } from './activate-at.js';
 import { planAbort, planDelete, planPause, planPromote, planResume, planRollbackConfig } from './plan-lifecycle.js';
 import { firstStep, sameRelease } from '../steps/plan-steps.js';
 
@@ -184,7 +185,7 @@ export function writePlan(
   const table: RoutingTableV1 = {
     ...base,
     rollouts,
-    ...(command.activateAt === undefined ? {} : { activateAt: new Date(command.activateAt).toISOString() }),
+    ...(command.activateAt === undefined ? {} : { activateAt: activationInstant(command.activateAt, now) }),
     lastChange: {
       command: verb,
       actor: command.actor ?? 'unknown',
