@@ -11,6 +11,8 @@ describe('@graylane/routing entry', () => {
         'EMPTY_TABLE',
         'MAX_REGEX_INPUT',
         'MAX_KEY_UNITS',
+        'POOL_NAME_PATTERN',
+        'upstreamProblem',
         'bucketOf',
         'compileRollout',
         'compileTable',

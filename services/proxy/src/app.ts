@@ -66,7 +66,12 @@ export interface ProxyApp {
 const CLOSED = httpAuthOf([], { tokenVariable: 'GRAYLANE_ADMIN_TOKEN', switchVariable: 'GRAYLANE_ADMIN_AUTH' });
 
 export function buildApp(deps: ProxyAppDeps): ProxyApp {
-  const holder = new TableHolder();
+  const tableLogger = deps.logger.child({ module: 'config' });
+  // A table is refused whole when the proxy cannot derive its origins, before it is swapped in.
+  const holder = new TableHolder({
+    prepare: (table) => void originsNamedBy(table),
+    onListenerError: (error, version) => tableLogger.error({ err: error, version }, 'a listener failed after the config swap'),
+  });
   const metrics = new MetricAggregator();
   const forwarding = deps.forwarding ?? DEFAULT_FORWARDING;
   const upstreams = new UpstreamRegistry(forwarding.keepAlive);

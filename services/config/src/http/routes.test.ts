@@ -90,6 +90,24 @@ describe('config HTTP API', () => {
   });
 });
 
+describe('apply refuses what a proxy could not serve', () => {
+  it.each(['http://127.0.0.1:99999', 'http://a%zz', 'http://[::1'])('upstream %s: 400 naming the field', async (url) => {
+    const body = spec().replace('"http://10.0.2.1:8080"', JSON.stringify(url));
+    const reply = await post(appWith(), 'apply', body);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid upstream/) } });
+    expect(reply.json<{ error: { field: string } }>().error.field).toBe('/rollouts/shop/spec/canary/upstreams/0');
+  });
+
+  it.each(['v2-\u{1F680}', 'v2\r\nx-evil: 1'])('pool name %s: 400', async (name) => {
+    const decoded = name;
+    const body = spec().replace('{"name":"v2"', `{"name":${JSON.stringify(decoded)}`);
+    const reply = await post(appWith(), 'apply', body);
+    expect(reply.statusCode).toBe(400);
+    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid pool name/) } });
+  });
+});
+
 describe('jsonDepthExceeds', () => {
   it('counts nesting outside strings only', () => {
     expect(jsonDepthExceeds('{"a":[1,{"b":2}]}', 3)).toBe(false);

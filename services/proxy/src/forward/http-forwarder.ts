@@ -88,7 +88,16 @@ export class NodeHttpForwarder implements Forwarder {
         const out = endToEndHeaders(upstreamRes.headers);
         if (target.responseHeaders !== undefined) Object.assign(out, target.responseHeaders);
         const status = upstreamRes.statusCode ?? 502;
-        res.writeHead(status, out);
+        try {
+          res.writeHead(status, out);
+        } catch (error) {
+          // The proxy could not write what it got (a header value Node refuses): its own failure.
+          release();
+          upstreamRes.destroy();
+          done({ failure: 'proxy' }, upstream);
+          sendError(res, 500, 'GRAYLANE_INTERNAL', `the proxy could not write the response: ${(error as Error).message}`, { pool: target.pool });
+          return;
+        }
         upstreamRes.pipe(res);
         upstreamRes.on('end', () => {
           release();

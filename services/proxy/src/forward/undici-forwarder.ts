@@ -4,6 +4,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { ForwardOutcome, Forwarder, ForwardTarget } from './forwarder.js';
 import { claimUpstream, ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders } from './forwarded-headers.js';
+import { sendError } from '../http/error-response.js';
 import { fail, NodeHttpForwarder, type NodeForwarderSettings } from './http-forwarder.js';
 import { isRetryable } from './retry-budget.js';
 import type { KeepAliveLimits, Upstream } from './upstream-pool.js';
@@ -120,7 +121,16 @@ export class UndiciForwarder implements Forwarder {
           if (target.responseHeaders !== undefined) {
             for (const [name, value] of Object.entries(target.responseHeaders)) out.push(name, String(value));
           }
-          res.writeHead(statusCode, out);
+          try {
+            res.writeHead(statusCode, out);
+          } catch (error) {
+            // The proxy could not write what it got (a header value Node refuses): its own failure,
+            // finished before the abort so that onError does not count it against the upstream.
+            done({ failure: 'proxy' }, upstream);
+            sendError(res, 500, 'GRAYLANE_INTERNAL', `the proxy could not write the response: ${(error as Error).message}`, { pool: target.pool });
+            abortCurrent?.(error as Error);
+            return false;
+          }
           res.on('drain', resume);
           return true;
         },
