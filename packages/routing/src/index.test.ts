@@ -12,6 +12,8 @@ describe('@graylane/routing entry', () => {
         'MAX_REGEX_INPUT',
         'MAX_KEY_UNITS',
         'POOL_NAME_PATTERN',
+        'METADATA_TARGETS',
+        'metadataTargetOf',
         'upstreamProblem',
         'bucketOf',
         'compileRollout',

@@ -19,3 +19,4 @@ export type {
   CompiledRollout,
   RoutingTable,
 } from './types.js';
+export { METADATA_TARGETS, metadataTargetOf } from './metadata-ranges.js';

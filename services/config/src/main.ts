@@ -23,7 +23,9 @@ const heartbeatSubscription = heartbeats.listen(nc);
 const service = new CommandService(new RoutingTableStore(kv), logger.child({ module: 'commands' }), () => new Date(), {
   onWritten: configChangedPublisher(nc),
   proxies: () => heartbeats.live(),
+  upstreamPolicy: { allowLinkLocal: config.allowLinkLocalUpstreams },
 });
+if (config.allowLinkLocalUpstreams) logger.warn('GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS=true: rollouts may send traffic to link-local and cloud metadata addresses');
 const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }));
 const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
 const steps = startStepDriver(

@@ -14,6 +14,7 @@ import {
 } from '@graylane/contracts';
 import { compileTable, weightToBasisPoints } from '@graylane/routing';
 import { activationInstant } from './activate-at.js';
+import { checkUpstreamTargets, DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy.js';
 import { planAbort, planDelete, planPause, planPromote, planResume, planRollbackConfig } from './plan-lifecycle.js';
 import { firstStep, sameRelease } from '../steps/plan-steps.js';
 
@@ -66,6 +67,7 @@ export function planCommand(
   current: TableAt,
   now: Date,
   earlier: EarlierTable = () => undefined,
+  policy: UpstreamPolicy = DEFAULT_UPSTREAM_POLICY,
 ): CommandPlan {
   if (!isVerb(verb)) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}`);
@@ -73,6 +75,7 @@ export function planCommand(
   parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
   switch (verb) {
     case 'apply':
+      checkUpstreamTargets((body as ApplyCommandV1).spec.spec, policy, '/spec/spec');
       return planApply(body as ApplyCommandV1, current, now);
     case 'weight':
       return planWeight(body as WeightCommandV1, current, now);

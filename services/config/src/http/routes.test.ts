@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { emptyRoutingTable, type RoutingTableV1 } from '@graylane/contracts';
 import { httpAuthFrom, type HttpAuth } from '@graylane/runtime';
 import { buildApp } from '../app.js';
-import { CommandService } from '../commands/command-service.js';
+import { CommandService, type CommandServiceHooks } from '../commands/command-service.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, jsonDepthExceeds } from './json-body.js';
 
@@ -11,7 +11,10 @@ const TOKEN = 'config-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 /** The HTTP app over an in-memory store: this tests the HTTP edge, the store has its own integration test. */
-function appWith(auth: HttpAuth = httpAuthFrom({ GRAYLANE_CONFIG_TOKEN: TOKEN }, 'GRAYLANE_CONFIG_TOKEN', 'GRAYLANE_CONFIG_AUTH')) {
+function appWith(
+  auth: HttpAuth = httpAuthFrom({ GRAYLANE_CONFIG_TOKEN: TOKEN }, 'GRAYLANE_CONFIG_TOKEN', 'GRAYLANE_CONFIG_AUTH'),
+  hooks: CommandServiceHooks = {},
+) {
   let state: { table: RoutingTableV1; version: number } = { table: emptyRoutingTable(), version: 0 };
   const store = {
     read: async () => state,
@@ -22,7 +25,7 @@ function appWith(auth: HttpAuth = httpAuthFrom({ GRAYLANE_CONFIG_TOKEN: TOKEN },
     readAt: async () => undefined,
   } as unknown as RoutingTableStore;
   const logger = pino({ level: 'silent' });
-  return buildApp({ service: new CommandService(store, logger), auth, isReady: () => true, logger });
+  return buildApp({ service: new CommandService(store, logger, undefined, hooks), auth, isReady: () => true, logger });
 }
 
 function spec(extraMetadata: string = ''): string {
@@ -105,6 +108,20 @@ describe('apply refuses what a proxy could not serve', () => {
     const reply = await post(appWith(), 'apply', body);
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid pool name/) } });
+  });
+});
+
+describe('link-local and metadata upstreams', () => {
+  it.each(['http://169.254.169.254', 'http://[fd00:ec2::254]', 'http://[fe80::1]:8080'])('refuses %s at apply unless allowed', async (url) => {
+    const body = spec().replace('"http://10.0.2.1:8080"', JSON.stringify(url));
+    const refused = await post(appWith(), 'apply', body);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      ok: false,
+      error: { code: 'GRAYLANE_VALIDATION', field: '/spec/spec/canary/upstreams/0', message: expect.stringMatching(/GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS/) },
+    });
+    const allowed = await post(appWith(undefined, { upstreamPolicy: { allowLinkLocal: true } }), 'apply', body);
+    expect(allowed.statusCode).toBe(200);
   });
 });
 
