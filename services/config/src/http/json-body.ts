@@ -46,7 +46,8 @@ export function useBoundedJsonBodies(app: FastifyInstance): void {
       done(new GraylaneError('GRAYLANE_BAD_JSON', `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
-    parse(request, text, done);
+    // fastify's parser reports through `done`; its return value carries nothing.
+    void parse(request, text, done);
   });
 }
 

@@ -69,7 +69,7 @@ describe('config HTTP API', () => {
     for (const body of [spec(`,"labels":${deep}`), `{"name":${deep}}`]) {
       const reply = await post(appWith(), 'apply', body);
       expect(reply.statusCode).toBe(400);
-      expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_BAD_JSON', message: expect.stringMatching(/deeper than 64/) } });
+      expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_BAD_JSON', message: expect.stringMatching(/deeper than 64/) as unknown } });
     }
   });
 
@@ -98,7 +98,7 @@ describe('apply refuses what a proxy could not serve', () => {
     const body = spec().replace('"http://10.0.2.1:8080"', JSON.stringify(url));
     const reply = await post(appWith(), 'apply', body);
     expect(reply.statusCode).toBe(400);
-    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid upstream/) } });
+    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid upstream/) as unknown } });
     expect(reply.json<{ error: { field: string } }>().error.field).toBe('/rollouts/shop/spec/canary/upstreams/0');
   });
 
@@ -107,7 +107,7 @@ describe('apply refuses what a proxy could not serve', () => {
     const body = spec().replace('{"name":"v2"', `{"name":${JSON.stringify(decoded)}`);
     const reply = await post(appWith(), 'apply', body);
     expect(reply.statusCode).toBe(400);
-    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid pool name/) } });
+    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'GRAYLANE_VALIDATION', message: expect.stringMatching(/invalid pool name/) as unknown } });
   });
 });
 
@@ -118,7 +118,7 @@ describe('link-local and metadata upstreams', () => {
     expect(refused.statusCode).toBe(400);
     expect(refused.json()).toMatchObject({
       ok: false,
-      error: { code: 'GRAYLANE_VALIDATION', field: '/spec/spec/canary/upstreams/0', message: expect.stringMatching(/GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS/) },
+      error: { code: 'GRAYLANE_VALIDATION', field: '/spec/spec/canary/upstreams/0', message: expect.stringMatching(/GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS/) as unknown },
     });
     const allowed = await post(appWith(undefined, { upstreamPolicy: { allowLinkLocal: true } }), 'apply', body);
     expect(allowed.statusCode).toBe(200);

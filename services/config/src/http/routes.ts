@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraylaneError } from '@graylane/contracts';
 import { asGraylaneError, checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
@@ -44,7 +44,7 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   // On the route, before the body is read: a caller without the token gets no parser to probe.
-  const commandGuard: onRequestHookHandler = async (request, reply) => {
+  const commandGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const outcome = checkBearer(deps.auth, request.headers.authorization, 'the command API');
     if (outcome instanceof GraylaneError) return reply.code(httpStatusOf(outcome.code)).send({ ok: false, error: outcome.toBody() });
     return undefined;

@@ -80,7 +80,7 @@ describe('TableHolder refusing what it cannot serve', () => {
     expect(() => holder.apply(withUpstream(url), 2)).toThrow(/spec\.canary\.upstreams\[0\]: invalid upstream/);
     expect(holder.current.version).toBe(1);
     expect(holder.rejected).toBe(1);
-    expect(holder.lastRejected).toMatchObject({ version: 2, message: expect.stringMatching(/invalid upstream/) });
+    expect(holder.lastRejected).toMatchObject({ version: 2, message: expect.stringMatching(/invalid upstream/) as unknown });
     expect(applied).toEqual([1]);
     // A later good version still applies.
     expect(holder.apply(table(20), 3)).toBeUndefined();

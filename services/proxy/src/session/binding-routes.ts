@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraylaneError } from '@graylane/contracts';
 import type { CompiledRollout } from '@graylane/routing';
 import { checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
@@ -52,7 +52,7 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
   // A hook on each write route, not one on the whole app matching request.url: the router decodes
   // the path (`/_graylane/%73essions`, `/%5Fgraylane/…` reach these routes), so only the route
   // itself knows reliably that it was reached.
-  const writeGuard: onRequestHookHandler = async (request, reply) => {
+  const writeGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const outcome = checkBearer(deps.auth, request.headers.authorization, 'moving or clearing session bindings');
     if (outcome instanceof GraylaneError) return fail(reply, outcome);
     return undefined;
