@@ -7,7 +7,7 @@ import { freePort, startNats, type RunningServer } from '@graylane/testkit';
 import { get } from './support/http.js';
 import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
-const TOKEN = 'e2e-secret';
+const TOKEN = 'e2e-config-token-0123456789abcdef';
 let nats: RunningServer;
 const services: ServiceProcess[] = [];
 let env: Record<string, string>;
@@ -30,6 +30,12 @@ function spec(name: string, pathPrefix: string, weight: number): Record<string, 
       traffic: { weight },
     },
   };
+}
+
+/** `base` with its canary pool replaced. */
+function withCanary(base: Record<string, unknown>, name: string, upstream: string): Record<string, unknown> {
+  const body = base.spec as Record<string, unknown>;
+  return { ...base, spec: { ...body, canary: { name, upstreams: [upstream] } } };
 }
 
 async function startProxy(id: string): Promise<Proxy> {
@@ -166,16 +172,22 @@ describe('config convergence across proxies', () => {
     if (!before.ok) throw new Error('list failed');
 
     const cases: Array<[string, unknown, string | null, string | undefined, number, string, RegExp]> = [
-      ['no token', { name: 'checkout', weight: 5 }, null, undefined, 401, 'GRAYLANE_UNAUTHORIZED', /bearer token/],
+      ['no token', { name: 'checkout', weight: 5 }, null, undefined, 401, 'GRAYLANE_UNAUTHORIZED', /Authorization: Bearer/],
+      ['wrong token', { name: 'checkout', weight: 5 }, `${TOKEN}x`, undefined, 401, 'GRAYLANE_UNAUTHORIZED', /the one given is wrong/],
+      ['deep JSON', undefined, TOKEN, `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 400, 'GRAYLANE_BAD_JSON', /deeper than 64/],
+      ['huge body', undefined, TOKEN, `{"name":"${'x'.repeat(2 * 1024 * 1024)}"}`, 413, 'GRAYLANE_PAYLOAD_TOO_LARGE', /larger than/],
+      ['impossible activateAt', { name: 'checkout', weight: 5, activateAt: '2026-02-30T12:00:00Z' }, TOKEN, undefined, 400, 'GRAYLANE_VALIDATION', /activateAt/],
       ['malformed JSON', undefined, TOKEN, '{"name": "checkout", "weight": ', 400, 'GRAYLANE_BAD_JSON', /JSON/i],
       ['unknown verb', {}, TOKEN, undefined, 404, 'GRAYLANE_UNKNOWN_COMMAND', /unknown command "launch"/],
       ['stale version', { name: 'checkout', weight: 5, expectedVersion: 1 }, TOKEN, undefined, 409, 'GRAYLANE_VERSION_CONFLICT', /not the expected 1/],
       ['weight 12.345', { name: 'checkout', weight: 12.345 }, TOKEN, undefined, 400, 'GRAYLANE_VALIDATION', /12\.345/],
       ['same host and path', { spec: spec('shadow', '/search', 5) }, TOKEN, undefined, 409, 'GRAYLANE_CONFLICT', /search/],
       ['invalid spec', { spec: { ...spec('x', '/x', 5), kind: 'Deployment' } }, TOKEN, undefined, 400, 'GRAYLANE_VALIDATION', /\/spec\/kind/],
+      ['bad upstream', { spec: withCanary(spec('y', '/y', 5), 'v2', 'http://127.0.0.1:99999') }, TOKEN, undefined, 400, 'GRAYLANE_VALIDATION', /invalid upstream/],
+      ['emoji pool name', { spec: withCanary(spec('z', '/z', 5), 'v2-\u{1F680}', 'http://127.0.0.1:9002') }, TOKEN, undefined, 400, 'GRAYLANE_VALIDATION', /invalid pool name/],
     ];
     for (const [label, body, token, raw, status, code, message] of cases) {
-      const verb = label === 'unknown verb' ? 'launch' : label === 'same host and path' || label === 'invalid spec' ? 'apply' : 'weight';
+      const verb = label === 'unknown verb' ? 'launch' : body !== undefined && typeof body === 'object' && body !== null && 'spec' in body ? 'apply' : 'weight';
       const { status: got, reply } = await command(verb, body, token, raw);
       expect(got, label).toBe(status);
       expect(reply.ok, label).toBe(false);

@@ -109,10 +109,15 @@ function movedBy(before: Map<string, number>, after: Map<string, number>, series
   return (after.get(series) ?? Number.NaN) - (before.get(series) ?? Number.NaN);
 }
 
-function send(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+/** The proxies' admin token: moving and clearing bindings is closed without one. */
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
+
+function send(method: string, url: string, body?: unknown, token: string | null = ADMIN_TOKEN): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, headers: payload === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+    const headers: Record<string, string> = payload === undefined ? {} : { 'content-type': 'application/json' };
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    const req = request(url, { method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -171,6 +176,7 @@ beforeAll(async () => {
       PORT: String(proxyPort),
       ADMIN_PORT: String(adminPort),
       GRAYLANE_REDIS_URL: redis.url,
+      GRAYLANE_ADMIN_TOKEN: ADMIN_TOKEN,
       // Generous for a loaded CI machine; the slow-Redis case below still shows the deadline at work.
       GRAYLANE_SESSION_DEADLINE_MS: '150',
     }),
@@ -181,6 +187,7 @@ beforeAll(async () => {
       GRAYLANE_REDIS_URL: redis.url,
       GRAYLANE_SESSION_DEADLINE_MS: '150',
       GRAYLANE_SESSION_CACHE_TTL_MS: '600000',
+      GRAYLANE_ADMIN_TOKEN: ADMIN_TOKEN,
     }),
   );
   await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
@@ -241,6 +248,12 @@ describe('session stickiness through the real proxy and Redis', () => {
     // Proxy B reads the binding from Redis once and keeps it in its cache (10 min TTL).
     expect(await visit(`s-${index}`, otherProxyUrl)).toEqual({ pool: 'v1', reason: 'session' });
     expect(await visit(`s-${index}`, otherProxyUrl)).toEqual({ pool: 'v1', reason: 'session' });
+    // Without the token, however the path is spelled, nothing moves.
+    for (const path of [`/_graylane/sessions/shop/s-${index}`, `/_graylane/%73essions/shop/s-${index}`, `/%5Fgraylane/sessions/shop/s-${index}`]) {
+      expect((await send('PUT', `${adminUrl}${path}`, { side: 'canary' }, null)).status, path).toBe(401);
+    }
+    expect((await send('DELETE', `${adminUrl}/%5Fgraylane/sessions/shop`, undefined, null)).status).toBe(401);
+    expect(await visit(`s-${index}`)).toEqual({ pool: 'v1', reason: 'session' });
     const moved = await send('PUT', `${adminUrl}/_graylane/sessions/shop/s-${index}`, { side: 'canary' });
     expect(moved.status, moved.body).toBe(200);
     expect(await visit(`s-${index}`)).toEqual({ pool: 'v2', reason: 'session' });

@@ -22,6 +22,8 @@ const BY_CODE: Record<ErrorCode, number> = {
   GRAYLANE_CONFLICT: EXIT.conflict,
   GRAYLANE_UNAVAILABLE: EXIT.unavailable,
   GRAYLANE_INTERNAL: EXIT.failure,
+  GRAYLANE_PAYLOAD_TOO_LARGE: EXIT.invalid,
+  GRAYLANE_WRITES_CLOSED: EXIT.unauthorized,
 };
 
 export function exitCodeOf(code: ErrorCode): number {

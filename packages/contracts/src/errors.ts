@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   GRAYLANE_CONFLICT: { retryable: false, summary: 'the change contradicts another rollout' },
   GRAYLANE_UNAVAILABLE: { retryable: true, summary: 'a dependency (NATS, ClickHouse, Redis) did not answer' },
   GRAYLANE_INTERNAL: { retryable: true, summary: 'an unexpected failure; see the service log' },
+  GRAYLANE_PAYLOAD_TOO_LARGE: { retryable: false, summary: 'the request body is larger than the service accepts' },
+  GRAYLANE_WRITES_CLOSED: {
+    retryable: false,
+    summary: 'no token is configured for this endpoint, so it refuses every write until the operator sets one (or opens it)',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

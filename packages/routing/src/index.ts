@@ -4,6 +4,7 @@ export { DEFAULT_STICKY_KEY } from './sticky-key.js';
 export { MAX_REGEX_INPUT } from './rules.js';
 export { compileRollout } from './rollout.js';
 export { compileTable, EMPTY_TABLE } from './table.js';
+export { POOL_NAME_PATTERN, upstreamProblem } from './pool-spec.js';
 export { BoundedCache, type CacheCounters } from './bounded-cache.js';
 export { firstHeaderValue, type HeaderRecord } from './header-snapshot.js';
 export type {
@@ -19,3 +20,4 @@ export type {
   CompiledRollout,
   RoutingTable,
 } from './types.js';
+export { METADATA_TARGETS, metadataTargetOf } from './metadata-ranges.js';

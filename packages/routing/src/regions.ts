@@ -1,5 +1,6 @@
 import type { RegionsSpecV1 } from '@graylane/contracts';
 import { CompileSite, shown } from './compile-error.js';
+import { checkUpstreams } from './pool-spec.js';
 import { FactSource, HEADER } from './fact-source.js';
 import type { HeaderSlots, HeaderValues } from './header-snapshot.js';
 import { inRange, ipv4Of, parseCidr, parseIpInto, type CidrRange } from './ip-address.js';
@@ -150,6 +151,8 @@ export function compileRegions(
   for (const name of names) {
     const body = spec.pools[name];
     if (body === undefined) continue;
+    checkUpstreams(body.stable, site, ['spec', 'regions', 'pools', name, 'stable']);
+    if (body.canary !== undefined) checkUpstreams(body.canary, site, ['spec', 'regions', 'pools', name, 'canary']);
     pools.set(name, {
       stable: regionPool(name, 'stable', global.stable.name, body.stable),
       canary: body.canary === undefined ? undefined : regionPool(name, 'canary', global.canary.name, body.canary),

@@ -1,6 +1,7 @@
 import { parseDuration, type PoolSpecV1, type RolloutRecordV1, type UserListsV1 } from '@graylane/contracts';
 import { basisPointsOrUndefined, bucketFrom, saltState, weightProblem } from './buckets.js';
 import { CompileSite, shown } from './compile-error.js';
+import { checkPoolName, checkUpstreams } from './pool-spec.js';
 import type { FactSource } from './fact-source.js';
 import type { HashState } from './hash.js';
 import { HeaderSlots, type HeaderSnapshot, type HeaderValues } from './header-snapshot.js';
@@ -202,8 +203,8 @@ export function compileRolloutAt(record: RolloutRecordV1, site: CompileSite): Ro
     );
   }
   const salt = spec.traffic.salt ?? record.name;
-  const stable = pool(spec.stable, 'stable');
-  const canary = pool(spec.canary, 'canary');
+  const stable = pool(spec.stable, 'stable', site);
+  const canary = pool(spec.canary, 'canary', site);
   const slots = new HeaderSlots();
   const rules = compileRules(spec.rules, site, slots);
   const stickyKey = compileStickyKey(spec.traffic.stickyKey, site, slots);
@@ -265,7 +266,9 @@ function forcedBy(state: RolloutRecordV1['state']): Side | undefined {
   }
 }
 
-function pool(spec: PoolSpecV1, side: Side): CompiledPool {
+function pool(spec: PoolSpecV1, side: Side, site: CompileSite): CompiledPool {
+  checkPoolName(spec.name, site, ['spec', side, 'name']);
+  checkUpstreams(spec.upstreams, site, ['spec', side, 'upstreams']);
   return Object.freeze({ key: side, region: '', side, name: spec.name, upstreams: Object.freeze([...spec.upstreams]) });
 }
 

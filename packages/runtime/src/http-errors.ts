@@ -10,6 +10,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   GRAYLANE_CONFLICT: 409,
   GRAYLANE_UNAVAILABLE: 503,
   GRAYLANE_INTERNAL: 500,
+  GRAYLANE_PAYLOAD_TOO_LARGE: 413,
+  GRAYLANE_WRITES_CLOSED: 403,
 };
 
 /** The HTTP status for an error code. */

@@ -22,6 +22,17 @@ export {
 } from './nats.js';
 export { closeOnSignals, type Closer } from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
+export {
+  type HttpAuth,
+  type NamedToken,
+  MIN_TOKEN_LENGTH,
+  httpAuthFrom,
+  httpAuthOf,
+  tokensEqual,
+  checkBearer,
+  openAuthWarning,
+} from './http-auth.js';
+export { bindHostFrom, LOOPBACK_HOST } from './bind-host.js';
 export { openConfigBucket, CONFIG_HISTORY, type KV, type KvEntry, type KvWatchEntry } from './config-bucket.js';
 export {
   ensureMetricsStream,

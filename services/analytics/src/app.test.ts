@@ -1,5 +1,5 @@
 import { GraylaneError, type ReportV1, type VerdictV1 } from '@graylane/contracts';
-import { createLogger } from '@graylane/runtime';
+import { createLogger, httpAuthFrom } from '@graylane/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from './app.js';
 import { AnalyticsMetrics } from './self-metrics.js';
@@ -115,5 +115,37 @@ describe('analytics HTTP app', () => {
     const bad = await app({ verdicts }).inject({ url: '/api/v1/verdicts/checkout?limit=0' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: { code: 'GRAYLANE_VALIDATION', message: 'limit: expected a whole number 1-10000, got "0"' } });
+  });
+});
+
+describe('analytics HTTP access', () => {
+  const READ = 'read-token-0123456789abcdef';
+  const withReadToken = () =>
+    app({
+      access: {
+        writes: httpAuthFrom({}, 'GRAYLANE_ANALYTICS_TOKEN', 'GRAYLANE_ANALYTICS_AUTH'),
+        reads: httpAuthFrom({ GRAYLANE_ANALYTICS_READ_TOKEN: READ }, 'GRAYLANE_ANALYTICS_READ_TOKEN', 'GRAYLANE_ANALYTICS_READ_AUTH'),
+      },
+    });
+
+  it('closes writes by default, whatever the path', async () => {
+    for (const url of ['/api/v1/reports/web', '/anything']) {
+      const response = await app().inject({ method: 'POST', url, payload: {} });
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json<{ error: { code: string } }>().error.code).toBe('GRAYLANE_WRITES_CLOSED');
+    }
+  });
+
+  it('leaves reads open without a read token (the documented default)', async () => {
+    expect((await app().inject({ url: '/api/v1/reports/web' })).statusCode).toBe(200);
+  });
+
+  it('with a read token, needs it for reports however the path is spelled, and keeps probes and the page open', async () => {
+    const built = withReadToken();
+    for (const url of ['/api/v1/reports/web', '/api/v1/%72eports/web', '/api/v1/verdicts/web', '/api/v1/rollouts']) {
+      expect((await built.inject({ url })).statusCode, url).toBe(401);
+      expect((await built.inject({ url, headers: { authorization: `Bearer ${READ}` } })).statusCode, url).toBe(200);
+    }
+    for (const url of ['/healthz', '/readyz', '/metrics', '/']) expect((await built.inject({ url })).statusCode, url).toBe(200);
   });
 });

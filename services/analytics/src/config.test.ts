@@ -5,6 +5,11 @@ describe('loadConfig', () => {
   it('uses the documented defaults', () => {
     expect(loadConfig({})).toEqual({
       port: 8082,
+      host: '127.0.0.1',
+      access: {
+        writes: { tokens: [], open: false, tokenVariable: 'GRAYLANE_ANALYTICS_TOKEN', switchVariable: 'GRAYLANE_ANALYTICS_AUTH' },
+        reads: undefined,
+      },
       natsUrl: 'nats://127.0.0.1:4222',
       clickhouseUrl: 'http://127.0.0.1:8123',
       clickhouseDatabase: 'graylane',
@@ -39,6 +44,9 @@ describe('loadConfig', () => {
     [{ GRAYLANE_CLICKHOUSE_DATABASE: 'drop table;' }, /GRAYLANE_CLICKHOUSE_DATABASE: expected a database name/],
     [{ GRAYLANE_ANALYTICS_FLUSH_MAX_MS: '0' }, /GRAYLANE_ANALYTICS_FLUSH_MAX_MS: expected a positive integer, got "0"/],
     [{ PORT: 'x' }, /PORT: expected a port number/],
+    [{ GRAYLANE_HTTP_HOST: 'anywhere' }, /GRAYLANE_HTTP_HOST: expected an IP address/],
+    [{ GRAYLANE_ANALYTICS_TOKEN: 'short' }, /GRAYLANE_ANALYTICS_TOKEN: expected at least 16 characters/],
+    [{ GRAYLANE_ANALYTICS_READ_TOKEN: 'short' }, /GRAYLANE_ANALYTICS_READ_TOKEN: expected at least 16 characters/],
   ])('names the variable of a bad value (%o)', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

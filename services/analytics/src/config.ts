@@ -1,5 +1,7 @@
 import {
+  bindHostFrom,
   ConfigError,
+  httpAuthFrom,
   DEFAULT_CLICKHOUSE_URL,
   natsUrlFrom,
   portFrom,
@@ -8,10 +10,15 @@ import {
   urlFrom,
   type Env,
 } from '@graylane/runtime';
+import type { AnalyticsAccess } from './http/access-hook.js';
 
 /** Everything the analytics service reads from its environment, validated and frozen. */
 export interface AnalyticsConfig {
   readonly port: number;
+  /** `GRAYLANE_HTTP_HOST`: where the HTTP API and dashboard listen; loopback unless published on purpose. */
+  readonly host: string;
+  /** Tokens for writes (closed without one) and, optionally, for reading reports. */
+  readonly access: AnalyticsAccess;
   readonly natsUrl: string;
   readonly clickhouseUrl: string;
   readonly clickhouseDatabase: string;
@@ -51,8 +58,15 @@ export function loadConfig(env: Env): AnalyticsConfig {
       `expected a database name of letters, digits and _ (not starting with a digit), got "${clickhouseDatabase}"`,
     );
   }
+  const readToken = env.GRAYLANE_ANALYTICS_READ_TOKEN ?? '';
   return Object.freeze({
     port: portFrom(env, 'PORT', DEFAULT_ANALYTICS_PORT),
+    host: bindHostFrom(env, 'GRAYLANE_HTTP_HOST'),
+    access: Object.freeze({
+      writes: httpAuthFrom(env, 'GRAYLANE_ANALYTICS_TOKEN', 'GRAYLANE_ANALYTICS_AUTH'),
+      // Reads have no "closed" default: unset means open, as documented; set means this token.
+      reads: readToken === '' ? undefined : httpAuthFrom({ GRAYLANE_ANALYTICS_READ_TOKEN: readToken }, 'GRAYLANE_ANALYTICS_READ_TOKEN', 'GRAYLANE_ANALYTICS_READ_AUTH'),
+    }),
     natsUrl: natsUrlFrom(env),
     clickhouseUrl: urlFrom(env, 'GRAYLANE_CLICKHOUSE_URL', DEFAULT_CLICKHOUSE_URL, ['http', 'https']),
     clickhouseDatabase,

@@ -1,5 +1,5 @@
 // Wires the analytics service together; every piece lives in its own module.
-import { closeOnSignals, ConfigError, connectNats, createLogger, openConfigBucket, type Logger } from '@graylane/runtime';
+import { closeOnSignals, ConfigError, connectNats, createLogger, openAuthWarning, openConfigBucket, type Logger } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { GuardrailLoop } from './guardrails/guardrail-loop.js';
@@ -19,6 +19,9 @@ const logger = createLogger('analytics');
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const openWarning = openAuthWarning(config.access.writes, 'the analytics API (writes)');
+  if (openWarning !== undefined) logger.warn(openWarning);
+  if (config.access.reads === undefined) logger.info('reports and the dashboard are open to whoever reaches the HTTP port (no GRAYLANE_ANALYTICS_READ_TOKEN)');
   const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true });
   const clickhouse = createClickHouse(config.clickhouseUrl, logger);
   const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     reports,
     verdicts: verdictStore,
     rolloutNames: () => Object.keys(tableWatch.latest?.table.rollouts ?? {}),
+    access: config.access,
     metrics,
     readiness: [
       { name: 'nats', check: async () => (await nc.rtt()) >= 0 },
@@ -42,7 +46,8 @@ async function main(): Promise<void> {
     ],
   });
   // Listen first so that /healthz answers and /readyz shows what is missing while we wait.
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  // Loopback unless GRAYLANE_HTTP_HOST publishes the API and dashboard on purpose.
+  await app.listen({ port: config.port, host: config.host });
 
   await migrateWhenReachable(clickhouse, config.clickhouseDatabase, logger.child({ module: 'migrations' }));
   state.migrated = true;
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
     { settleMs: config.guardrailSettleMs, tickMs: config.guardrailTickMs },
   );
   guardrails.start();
-  logger.info({ port: config.port, database: config.clickhouseDatabase }, 'analytics ready');
+  logger.info({ port: config.port, host: config.host, database: config.clickhouseDatabase }, 'analytics ready');
 
   // Closed last to first: stop taking requests, stop judging, write what was received, then disconnect.
   closeOnSignals(logger, [

@@ -1,14 +1,21 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { bindHostFrom, ConfigError, httpAuthFrom, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 
 /** The config service's settings, read once from the environment. */
 export interface ConfigServiceConfig {
   readonly port: number;
   readonly natsUrl: string;
-  /** When set, the HTTP command API requires `Authorization: Bearer <token>`. */
-  readonly apiToken: string | undefined;
+  /** `GRAYLANE_HTTP_HOST`: where the HTTP API listens; loopback unless published on purpose. */
+  readonly host: string;
+  /**
+   * `GRAYLANE_CONFIG_TOKEN` / `GRAYLANE_CONFIG_AUTH`: the HTTP command API needs
+   * `Authorization: Bearer <token>`; without a token it refuses every call unless `GRAYLANE_CONFIG_AUTH=off`.
+   */
+  readonly apiAuth: HttpAuth;
   readonly logLevel: string;
+  /** `GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS`: accept upstreams in link-local and cloud metadata ranges. */
+  readonly allowLinkLocalUpstreams: boolean;
   /** Names this replica in the step lease. */
   readonly replicaId: string;
   /** How often the step driver renews its lease and looks for steps to advance. */
@@ -22,11 +29,21 @@ export function loadConfig(env: Env): ConfigServiceConfig {
   return Object.freeze({
     port: portFrom(env, 'PORT', 8081),
     natsUrl: natsUrlFrom(env),
-    apiToken: env.GRAYLANE_CONFIG_TOKEN === '' ? undefined : env.GRAYLANE_CONFIG_TOKEN,
+    host: bindHostFrom(env, 'GRAYLANE_HTTP_HOST'),
+    apiAuth: httpAuthFrom(env, 'GRAYLANE_CONFIG_TOKEN', 'GRAYLANE_CONFIG_AUTH'),
+    allowLinkLocalUpstreams: booleanFrom(env, 'GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS'),
     logLevel: stringFrom(env, 'LOG_LEVEL', 'info'),
     replicaId: stringFrom(env, 'GRAYLANE_REPLICA_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
     stepTickMs,
     // Renewed at half-life, so one slow tick is no failover; 15 s is the takeover time by default.
     stepLeaseMs: positiveIntFrom(env, 'GRAYLANE_STEP_LEASE_MS', Math.max(stepTickMs * 5, 15_000)),
   });
+}
+
+/** `true` or `false` (default false); anything else names the variable. */
+function booleanFrom(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigError(name, `expected "true" or "false", got "${env[name] ?? ''}"`);
 }

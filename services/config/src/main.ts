@@ -1,4 +1,4 @@
-import { closeOnSignals, connectNats, createLogger, ensureEventsStream, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { CommandService } from './commands/command-service.js';
 import { loadConfig } from './config.js';
@@ -13,6 +13,8 @@ import { RoutingTableStore } from './store/routing-table-store.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-config', config.logLevel).child({ replicaId: config.replicaId });
+const openWarning = openAuthWarning(config.apiAuth, 'the HTTP command API (every rollout change)');
+if (openWarning !== undefined) logger.warn(openWarning);
 const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true });
 await ensureEventsStream(nc);
 const kv = await openConfigBucket(nc);
@@ -21,7 +23,9 @@ const heartbeatSubscription = heartbeats.listen(nc);
 const service = new CommandService(new RoutingTableStore(kv), logger.child({ module: 'commands' }), () => new Date(), {
   onWritten: configChangedPublisher(nc),
   proxies: () => heartbeats.live(),
+  upstreamPolicy: { allowLinkLocal: config.allowLinkLocalUpstreams },
 });
+if (config.allowLinkLocalUpstreams) logger.warn('GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS=true: rollouts may send traffic to link-local and cloud metadata addresses');
 const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }));
 const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
 const steps = startStepDriver(
@@ -31,9 +35,10 @@ const steps = startStepDriver(
   logger.child({ module: 'steps' }),
   natsVerdictSource(nc),
 );
-const app = buildApp({ service, apiToken: config.apiToken, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
-await app.listen({ port: config.port, host: '0.0.0.0' });
-logger.info({ port: config.port }, 'config service ready');
+const app = buildApp({ service, auth: config.apiAuth, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
+// Loopback unless GRAYLANE_HTTP_HOST publishes the API on purpose.
+await app.listen({ port: config.port, host: config.host });
+logger.info({ port: config.port, host: config.host }, 'config service ready');
 
 // Release the step lease first so another replica takes over at once, then stop listening.
 closeOnSignals(logger, [

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '@graylane/runtime';
+import { httpAuthOf, type HttpAuth, type Logger } from '@graylane/runtime';
 import { UpstreamRegistry } from './forward/upstream-pool.js';
 import { DEFAULT_FORWARDING, type ForwardingConfig } from './forward/forwarding-config.js';
 import type { Forwarder } from './forward/forwarder.js';
@@ -39,6 +39,8 @@ export interface ProxyAppDeps {
   sessions?: { redis: Redis | undefined; config: SessionConfig; announce?: AnnounceBindingChange };
   /** Header and body-idle timeouts for clients of the data plane; defaults when absent. */
   clientLimits?: ClientLimits;
+  /** Who may write on the admin port (session bindings); closed to everyone when absent. */
+  adminAuth?: HttpAuth;
   /** When origins that left the config are closed; defaults: settle = connect timeout, grace = drain grace. */
   retirement?: Partial<RetirementSettings>;
 }
@@ -64,8 +66,15 @@ export interface ProxyApp {
   retirer: OriginRetirer;
 }
 
+const CLOSED = httpAuthOf([], { tokenVariable: 'GRAYLANE_ADMIN_TOKEN', switchVariable: 'GRAYLANE_ADMIN_AUTH' });
+
 export function buildApp(deps: ProxyAppDeps): ProxyApp {
-  const holder = new TableHolder();
+  const tableLogger = deps.logger.child({ module: 'config' });
+  // A table is refused whole when the proxy cannot derive its origins, before it is swapped in.
+  const holder = new TableHolder({
+    prepare: (table) => void originsNamedBy(table),
+    onListenerError: (error, version) => tableLogger.error({ err: error, version }, 'a listener failed after the config swap'),
+  });
   const metrics = new MetricAggregator();
   const forwarding = deps.forwarding ?? DEFAULT_FORWARDING;
   const upstreams = new UpstreamRegistry(forwarding.keepAlive);
@@ -124,7 +133,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
   });
   registerExplain(admin, { holder, decider });
   if (bindings !== undefined) {
-    registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, adminToken: sessionConfig?.adminToken, announce: deps.sessions?.announce });
+    registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, auth: deps.adminAuth ?? CLOSED, announce: deps.sessions?.announce });
   }
   return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings, retirer };
 }

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { bindHostFrom, ConfigError, httpAuthFrom, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
 import { clientLimitsFrom, type ClientLimits } from './http/client-limits.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
@@ -9,6 +9,10 @@ import { sessionConfigFrom, type SessionConfig } from './session/session-config.
 export interface ProxyConfig {
   readonly port: number;
   readonly adminPort: number;
+  /** `GRAYLANE_ADMIN_HOST`: where the admin port listens; loopback unless published on purpose. */
+  readonly adminHost: string;
+  /** `GRAYLANE_ADMIN_TOKEN` / `GRAYLANE_ADMIN_AUTH`: who may write on the admin port (closed by default). */
+  readonly adminAuth: HttpAuth;
   readonly natsUrl: string;
   /** Unique per process; names the metric subject and the heartbeat. Workers add `-w<N>`. */
   readonly proxyId: string;
@@ -31,6 +35,8 @@ export function loadConfig(env: Env): ProxyConfig {
   return Object.freeze({
     port: portFrom(env, 'PORT', 8080),
     adminPort: portFrom(env, 'ADMIN_PORT', 9901),
+    adminHost: bindHostFrom(env, 'GRAYLANE_ADMIN_HOST'),
+    adminAuth: httpAuthFrom(env, 'GRAYLANE_ADMIN_TOKEN', 'GRAYLANE_ADMIN_AUTH'),
     natsUrl: natsUrlFrom(env),
     proxyId: stringFrom(env, 'GRAYLANE_PROXY_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`).replace(
       /[^A-Za-z0-9_-]/g,

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openAuthWarning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import type { ProxyConfig } from './config.js';
 import { startFlushLoop } from './metrics/flush-loop.js';
@@ -18,6 +18,8 @@ import type { WorkerLink } from './workers/worker-link.js';
 export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promise<void> {
   const proxyId = worker === undefined ? config.proxyId : `${config.proxyId}-w${worker.id}`;
   const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId });
+  const openWarning = openAuthWarning(config.adminAuth, 'the admin port (moving and clearing session bindings)');
+  if (openWarning !== undefined) logger.warn(openWarning);
   const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${proxyId}`, waitForServer: true });
   await ensureMetricsStream(nc);
   const js = jetstream(nc);
@@ -33,6 +35,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
     logger,
     forwarding: config.forwarding,
     clientLimits: config.clientLimits,
+    adminAuth: config.adminAuth,
     sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, proxyId, logger.child({ module: 'sessions' })) },
   });
 
@@ -50,9 +53,10 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
     app.bindings === undefined ? () => undefined : applyAnnouncedBindings(nc, app.bindings, proxyId, logger.child({ module: 'sessions' }));
 
   if (worker === undefined) {
-    await app.admin.listen({ port: config.adminPort, host: '0.0.0.0' });
+    // The admin port moves sessions and shows the config: loopback unless GRAYLANE_ADMIN_HOST publishes it.
+    await app.admin.listen({ port: config.adminPort, host: config.adminHost });
     await app.dataPlane.listen({ port: config.port, host: '0.0.0.0' });
-    logger.info({ port: config.port, adminPort: config.adminPort }, 'proxy listening');
+    logger.info({ port: config.port, adminPort: config.adminPort, adminHost: config.adminHost }, 'proxy listening');
   } else {
     // The admin port belongs to the primary; this worker's admin is reachable from this host only.
     // exclusive: its own socket, not one shared through the primary as cluster does by default.

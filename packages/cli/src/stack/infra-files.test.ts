@@ -63,7 +63,13 @@ describe('infra/docker-compose.yml', () => {
   it('publishes each host port under the variable graylane up sets, defaulting to the usual port', () => {
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
     const expected = (Object.keys(DEFAULT_PORTS) as PortName[]).map((name) => `\${${portVariable(name)}:-${DEFAULT_PORTS[name]}}`);
-    expect(published.map((p) => p.split(':').slice(0, -1).join(':')).sort()).toEqual(expected.sort());
+    // An optional leading host address (127.0.0.1: publish on this machine only) is not part of the variable.
+    expect(published.map((p) => p.replace(/^127\.0\.0\.1:/, '').split(':').slice(0, -1).join(':')).sort()).toEqual(expected.sort());
+  });
+
+  it('publishes the config API, analytics and the proxy admin port on loopback only', () => {
+    for (const name of ['config', 'analytics']) expect(services[name]?.ports?.every((p) => p.startsWith('127.0.0.1:')), name).toBe(true);
+    expect(services.proxy?.ports?.filter((p) => p.endsWith(':9901')).every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
   });
 });
 

@@ -63,8 +63,11 @@ function row(cells, classes) {
   });
   return tr;
 }
+// With GRAYLANE_ANALYTICS_READ_TOKEN set, open the page as /#token=...: a fragment never reaches
+// the server or its logs, and the token goes out only as an Authorization header.
+const readToken = new URLSearchParams(location.hash.slice(1)).get('token');
 async function getJson(path) {
-  const response = await fetch(path);
+  const response = await fetch(path, readToken ? { headers: { authorization: 'Bearer ' + readToken } } : undefined);
   const body = await response.json().catch(() => undefined);
   if (!response.ok || body === undefined) throw new Error(body?.error?.message || path + ': HTTP ' + response.status);
   return body;

@@ -29,6 +29,34 @@ describe('decodeMetricBatch', () => {
     expect(decoded.ok ? '' : decoded.reason).toMatch(reason);
   });
 
+  describe('a forged or broken batch', () => {
+    const one = good.series[0]!;
+    const histogramOf = (count: number) => ({ ...one.latency, buckets: [[one.latency.buckets[0]![0], count]] as [number, number][] });
+    it.each([
+      ['unsafe_number', 'claims 10^16 requests', { ...good, series: [{ ...one, count: 1e16 }] }, /\/series\/0\/count: beyond 2\^53/],
+      ['unsafe_number', 'a sequence beyond 2^53', { ...good, seq: 2 ** 53 + 2 }, /\/seq/],
+      ['count_mismatch', 'claims more requests than its histogram holds', { ...good, series: [{ ...one, count: 1_000_000 }] }, /count: 1000000, but its histogram holds 2/],
+      [
+        'implausible_count',
+        'claims 10^12 requests in one second, consistently',
+        { ...good, series: [{ ...one, count: 1e12, latency: histogramOf(1e12) }] },
+        /more than 10000000/,
+      ],
+      ['out_of_window', 'ends before it starts', { ...good, windowEndMs: good.windowStartMs - 1 }, /lasts -1 ms/],
+      ['out_of_window', 'lasts an hour', { ...good, windowEndMs: good.windowStartMs + 3_600_000 }, /lasts 3600000 ms/],
+    ])('rejects %s: %s', (kind, _what, payload, reason) => {
+      const decoded = decodeMetricBatch(bytes(payload), good.windowEndMs);
+      expect(decoded).toMatchObject({ ok: false, kind });
+      expect(decoded.ok ? '' : decoded.reason).toMatch(reason);
+    });
+
+    it('rejects a window more than 5 minutes after the stream stored it, or older than the stream keeps', () => {
+      expect(decodeMetricBatch(bytes(good), good.windowEndMs - 6 * 60_000)).toMatchObject({ ok: false, kind: 'out_of_window' });
+      expect(decodeMetricBatch(bytes(good), good.windowEndMs + 25 * 3_600_000)).toMatchObject({ ok: false, kind: 'out_of_window' });
+      expect(decodeMetricBatch(bytes({ ...good, windowStartMs: 0, windowEndMs: 1_000 }))).toMatchObject({ ok: false, kind: 'out_of_window' });
+    });
+  });
+
   it('re-stamps a batch from a proxy whose clock is an hour off with the stream time, and says so', () => {
     const storedAtMs = good.windowEndMs + 3_600_000;
     const decoded = decodeMetricBatch(bytes(good), storedAtMs);

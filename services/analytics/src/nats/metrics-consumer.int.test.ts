@@ -158,10 +158,25 @@ describe('MetricsConsumer', () => {
     const corrupt = good(4);
     corrupt.series[0]!.latency = { layout: HISTOGRAM_LAYOUT, buckets: [[100_000, 1]] };
     await publish(corrupt, 'corrupt', 'proxy-m');
+    // Forged: 10^16 requests in one series (its histogram holds one).
+    const forged = good(6);
+    forged.series[0]!.count = 1e16;
+    await publish(forged, 'forged-count', 'proxy-m');
+    await publish({ ...good(7), windowStartMs: Date.now() + 3_600_000, windowEndMs: Date.now() + 3_601_000 }, 'future', 'proxy-m');
     await publish(good(5), 'mixed-5', 'proxy-m');
 
     await eventually(async () => sameTotals(await totals('mixed'), 2), 'the good batches in ClickHouse');
-    expect(metrics.rejected).toEqual({ bad_json: 2, unknown_schema: 1, invalid_batch: 1, corrupt_histogram: 1, insert_rejected: 0 });
+    expect(metrics.rejected).toEqual({
+      bad_json: 2,
+      unknown_schema: 1,
+      invalid_batch: 1,
+      corrupt_histogram: 1,
+      insert_rejected: 0,
+      unsafe_number: 1,
+      count_mismatch: 0,
+      implausible_count: 0,
+      out_of_window: 1,
+    });
     // Terminated, not left for redelivery.
     await eventually(consumerIdle, 'no message pending or redelivered');
     expect(consumer.running).toBe(true);

@@ -1,6 +1,7 @@
 import { GraylaneError, type CommandReplyV1, type ConfigChangedEventV1, type ProxyStatusV1 } from '@graylane/contracts';
 import { asGraylaneError, type Logger } from '@graylane/runtime';
 import { planCommand, type CommandPlan, type TableAt } from './plan-command.js';
+import type { UpstreamPolicy } from './upstream-policy.js';
 import { rolloutHistory } from '../history/diff.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 
@@ -21,6 +22,8 @@ export interface CommandServiceHooks {
   onWritten?: (event: ConfigChangedEventV1) => Promise<void>;
   /** Live proxies and their applied versions, for the `status` verb. */
   proxies?: () => ProxyStatusV1[];
+  /** What upstreams may point at (link-local and metadata ranges refused by default). */
+  upstreamPolicy?: UpstreamPolicy;
 }
 
 /** A planner run against the freshly read table; undefined means "nothing to write". */
@@ -94,7 +97,7 @@ export class CommandService {
     // rollback-config needs the earlier table; read it before the pure planner runs.
     const toVersion = verb === 'rollback-config' ? (body as { toVersion?: unknown } | null)?.toVersion : undefined;
     const earlier = typeof toVersion === 'number' && Number.isInteger(toVersion) && toVersion > 0 ? await this.store.readAt(toVersion) : undefined;
-    const plan = planCommand(verb, body, current, this.clock(), (v) => (v === toVersion ? earlier : undefined));
+    const plan = planCommand(verb, body, current, this.clock(), (v) => (v === toVersion ? earlier : undefined), this.hooks.upstreamPolicy);
     switch (plan.kind) {
       case 'read':
         return { ok: true, version: current.version, rollouts: plan.rollouts };

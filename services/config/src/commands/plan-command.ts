@@ -13,6 +13,8 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { compileTable, weightToBasisPoints } from '@graylane/routing';
+import { activationInstant } from './activate-at.js';
+import { checkUpstreamTargets, DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy.js';
 import { planAbort, planDelete, planPause, planPromote, planResume, planRollbackConfig } from './plan-lifecycle.js';
 import { firstStep, sameRelease } from '../steps/plan-steps.js';
 
@@ -65,6 +67,7 @@ export function planCommand(
   current: TableAt,
   now: Date,
   earlier: EarlierTable = () => undefined,
+  policy: UpstreamPolicy = DEFAULT_UPSTREAM_POLICY,
 ): CommandPlan {
   if (!isVerb(verb)) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}`);
@@ -72,6 +75,7 @@ export function planCommand(
   parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
   switch (verb) {
     case 'apply':
+      checkUpstreamTargets((body as ApplyCommandV1).spec.spec, policy, '/spec/spec');
       return planApply(body as ApplyCommandV1, current, now);
     case 'weight':
       return planWeight(body as WeightCommandV1, current, now);
@@ -184,7 +188,7 @@ export function writePlan(
   const table: RoutingTableV1 = {
     ...base,
     rollouts,
-    ...(command.activateAt === undefined ? {} : { activateAt: new Date(command.activateAt).toISOString() }),
+    ...(command.activateAt === undefined ? {} : { activateAt: activationInstant(command.activateAt, now) }),
     lastChange: {
       command: verb,
       actor: command.actor ?? 'unknown',

@@ -1,11 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraylaneError } from '@graylane/contracts';
-import { httpStatusOf } from '@graylane/runtime';
+import { asGraylaneError, checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
+import { requestErrorOf, useBoundedJsonBodies } from './json-body.js';
 
 export interface HttpDeps {
   service: CommandService;
-  apiToken: string | undefined;
+  /** `GRAYLANE_CONFIG_TOKEN` / `GRAYLANE_CONFIG_AUTH`: who may call the command API (closed when no token is set). */
+  auth: HttpAuth;
   isReady: () => boolean;
   /** The step driver's state, when this process runs one. */
   steps?: { holdsLease: boolean; advanced: number };
@@ -13,6 +15,7 @@ export interface HttpDeps {
 
 /** Health, readiness, Prometheus metrics and the HTTP twin of the NATS command API. */
 export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  useBoundedJsonBodies(app);
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -40,21 +43,22 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.type('text/plain; version=0.0.4').send(text);
   });
 
-  app.post<{ Params: { verb: string } }>('/api/v1/commands/:verb', async (request, reply) => {
-    if (deps.apiToken !== undefined && request.headers.authorization !== `Bearer ${deps.apiToken}`) {
-      const failure = new GraylaneError('GRAYLANE_UNAUTHORIZED', 'missing or wrong bearer token');
-      return reply.code(httpStatusOf(failure.code)).send({ ok: false, error: failure.toBody() });
-    }
+  // On the route, before the body is read: a caller without the token gets no parser to probe.
+  const commandGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const outcome = checkBearer(deps.auth, request.headers.authorization, 'the command API');
+    if (outcome instanceof GraylaneError) return reply.code(httpStatusOf(outcome.code)).send({ ok: false, error: outcome.toBody() });
+    return undefined;
+  };
+
+  app.post<{ Params: { verb: string } }>('/api/v1/commands/:verb', { onRequest: commandGuard }, async (request, reply) => {
     const result = await deps.service.execute(request.params.verb, request.body ?? {});
     return reply.code(result.ok ? 200 : httpStatusOf(result.error.code)).send(result);
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     // Fastify's own errors (malformed JSON, oversized body) arrive here with a 4xx status.
-    const failure =
-      error instanceof GraylaneError
-        ? error
-        : new GraylaneError(error.statusCode === 400 ? 'GRAYLANE_BAD_JSON' : 'GRAYLANE_INTERNAL', error.message);
+    const failure = requestErrorOf(error) ?? asGraylaneError(error);
+    if (failure.code === 'GRAYLANE_INTERNAL') request.log.error({ err: error }, 'request failed');
     return reply.code(httpStatusOf(failure.code)).send({ ok: false, error: failure.toBody() });
   });
 }

@@ -11,8 +11,8 @@ export interface FinishSinks {
 
 /**
  * Ends one forwarded request exactly once, whatever fires first (response end, upstream error,
- * timeout, client gone): feeds passive health (a client that left says nothing about the
- * endpoint), the request stats, and the caller's `onDone`.
+ * timeout, client gone): feeds passive health (a client that left, or a failure of the proxy's
+ * own, says nothing about the endpoint), the request stats, and the caller's `onDone`.
  */
 export class ForwardFinish {
   finished = false;
@@ -26,7 +26,7 @@ export class ForwardFinish {
   done(outcome: ForwardOutcome, upstream: Upstream | undefined): void {
     if (this.finished) return;
     this.finished = true;
-    if (upstream !== undefined && !('failure' in outcome && outcome.failure === 'client-aborted')) {
+    if (upstream !== undefined && !('failure' in outcome && (outcome.failure === 'client-aborted' || outcome.failure === 'proxy'))) {
       this.sinks.recordOutcome(upstream.origin, 'failure' in outcome || outcome.status >= 500);
     }
     const elapsedMs = performance.now() - this.started;

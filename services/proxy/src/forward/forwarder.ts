@@ -2,8 +2,12 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Duplex } from 'node:stream';
 import type { Balancer } from './balancer.js';
 
-/** How a forwarded request ended: the upstream's status, or why there was none. */
-export type ForwardOutcome = { status: number } | { failure: 'connect' | 'timeout' | 'client-aborted' };
+/**
+ * How a forwarded request ended: the upstream's status, or why there was none. `proxy` is a
+ * failure of the proxy itself (it could not write the answer it got): never the upstream's fault,
+ * so it never counts against the upstream's health.
+ */
+export type ForwardOutcome = { status: number } | { failure: 'connect' | 'timeout' | 'client-aborted' | 'proxy' };
 
 /** Where one request goes and what to do when it is over. */
 export interface ForwardTarget {

@@ -3,6 +3,7 @@ import type { ForwardTarget } from './forwarder.js';
 import { ForwardFinish } from './forward-finish.js';
 import { upstreamRequestHeaders } from './forwarded-headers.js';
 import { gatewayError } from './gateway-error.js';
+import { sendError } from '../http/error-response.js';
 import type { ConnectionFailure, ConnectionUser, NativePool, UpstreamConnection } from './native-pool.js';
 import type { ForwarderSettings } from './forwarder-settings.js';
 import { requestBodyFraming, requestHead, type RequestBodyFraming } from './request-head.js';
@@ -155,10 +156,10 @@ export class NativeExchange implements ConnectionUser {
     try {
       this.res.writeHead(head.status, out);
     } catch (error) {
-      // Node validates again what the parser let through; should it ever refuse, a throw here would
-      // escape a socket listener and end the process. Answer 502 instead.
-      this.connection?.destroy();
-      this.onFailure('protocol', `Node refused the upstream's head: ${error instanceof Error ? error.message : String(error)}`, true);
+      // Node validates again what the parser let through, and the proxy's own response headers;
+      // should it refuse, a throw here would escape a socket listener and end the process. That
+      // is the proxy's failure, not the upstream's: answer 500 and leave the endpoint's health alone.
+      this.proxyFailed(`the proxy could not write the response: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     this.status = head.status;
@@ -210,6 +211,16 @@ export class NativeExchange implements ConnectionUser {
     else if (kind === 'protocol') gatewayError(this.res, 502, pool, upstream.origin, `upstream sent an invalid response: ${message}`);
     else gatewayError(this.res, 502, pool, upstream.origin, `upstream unavailable: ${message}`);
     this.finish.done({ failure: kind === 'timeout' ? 'timeout' : 'connect' }, upstream);
+  }
+
+  private proxyFailed(message: string): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.destroy();
+    this.unclaim();
+    this.stopBody();
+    sendError(this.res, 500, 'GRAYLANE_INTERNAL', message, { pool: this.target.pool });
+    this.finish.done({ failure: 'proxy' }, this.upstream);
   }
 
   private stopBody(): void {

@@ -7,21 +7,46 @@ export type RejectReason = 'stale' | 'invalid' | 'scheduled';
 /** A version with an `activateAt` further ahead than this switches at this delay instead. */
 export const MAX_ACTIVATE_DELAY_MS = 10 * 60_000;
 
+/** What the holder needs beside the table; all optional so tests build one with `new TableHolder()`. */
+export interface TableHolderOptions {
+  clock?: () => number;
+  /**
+   * Everything else the proxy derives from a table before serving it (the origins to pool and
+   * health-check): run before the swap, so a table the proxy cannot use as a whole is refused
+   * like one that does not compile, and the last good one stays.
+   */
+  prepare?: (table: RoutingTable) => void;
+  /** Told when a listener fails after a swap; the swap stands and the other listeners still run. */
+  onListenerError?: (error: unknown, version: number) => void;
+}
+
 /**
  * Holds the routing table the proxy serves with. A new version is parsed and compiled off to the
  * side and then swapped in with one assignment, so a request sees either the old table or the
  * new one, never a mix; a version at or below the current (or scheduled) one is ignored, so the
  * proxy never goes backwards. A version with `activateAt` in the future waits, compiled, until
  * that instant, so every proxy switches together; a newer version replaces the waiting one.
+ * Nothing thrown by a listener escapes a swap, so neither a KV watcher nor an activation timer
+ * can take the process down.
  */
 export class TableHolder {
   private table: RoutingTable = EMPTY_TABLE;
   private received = false;
   private pending: { table: RoutingTable; timer: NodeJS.Timeout } | undefined;
   private readonly listeners: ((version: number) => void)[] = [];
+  /** Versions refused because they did not compile or could not be prepared. */
   rejected = 0;
+  /** The last refused version and why, for /readyz and logs. */
+  lastRejected: { version: number; message: string } | undefined;
+  private readonly clock: () => number;
+  private readonly prepare: ((table: RoutingTable) => void) | undefined;
+  private readonly onListenerError: (error: unknown, version: number) => void;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(options: TableHolderOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.prepare = options.prepare;
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+  }
 
   get current(): RoutingTable {
     return this.table;
@@ -42,7 +67,10 @@ export class TableHolder {
     this.listeners.push(listener);
   }
 
-  /** Applies the KV value at `version`; returns why not when it was not applied now. */
+  /**
+   * Applies the KV value at `version`; returns why not when it was not applied now. Throws the
+   * validation error of a version it refuses (the caller logs it); the table served is unchanged.
+   */
   apply(value: unknown, version: number): RejectReason | undefined {
     const newest = Math.max(this.received ? this.table.version : -1, this.pending?.table.version ?? -1);
     if (version <= newest) return 'stale';
@@ -51,12 +79,16 @@ export class TableHolder {
     try {
       parsed = parseWith(RoutingTableV1, value, 'routing table');
       next = compileTable(parsed, version);
+      this.prepare?.(next);
     } catch (error) {
       this.rejected += 1;
+      this.lastRejected = { version, message: error instanceof Error ? error.message : String(error) };
       throw error;
     }
     this.cancelPending();
-    const delayMs = parsed.activateAt === undefined ? 0 : Date.parse(parsed.activateAt) - this.clock();
+    // An unreadable activateAt (NaN) applies at once rather than never.
+    const at = parsed.activateAt === undefined ? Number.NaN : Date.parse(parsed.activateAt);
+    const delayMs = Number.isNaN(at) ? 0 : at - this.clock();
     // The first table is applied at once: a proxy with no table serves nothing at all.
     if (delayMs > 0 && this.received) {
       const timer = setTimeout(() => this.swap(next), Math.min(delayMs, MAX_ACTIVATE_DELAY_MS));
@@ -78,6 +110,12 @@ export class TableHolder {
     if (this.pending?.table === next) this.pending = undefined;
     this.table = next;
     this.received = true;
-    for (const listener of this.listeners) listener(next.version);
+    for (const listener of this.listeners) {
+      try {
+        listener(next.version);
+      } catch (error) {
+        this.onListenerError(error, next.version);
+      }
+    }
   }
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraylaneError } from '@graylane/contracts';
 import type { CompiledRollout } from '@graylane/routing';
-import { httpStatusOf } from '@graylane/runtime';
+import { checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
 import type { TableHolder } from '../routing/table-holder.js';
 import type { AnnounceBindingChange } from './binding-broadcast.js';
 import type { BindingStore } from './binding-store.js';
@@ -11,8 +11,8 @@ export interface BindingRoutesDeps {
   bindings: BindingStore;
   /** per-reason decision counters, served beside the store's counters */
   decisions: () => Readonly<Record<string, number>>;
-  /** when set, PUT and DELETE need `Authorization: Bearer <adminToken>` */
-  adminToken: string | undefined;
+  /** who may PUT and DELETE: `GRAYLANE_ADMIN_TOKEN`, closed when none is set unless `GRAYLANE_ADMIN_AUTH=off` */
+  auth: HttpAuth;
   /** tells the other proxies, so their caches drop or replace the entry at once; without it they catch up within their cache TTL */
   announce?: AnnounceBindingChange | undefined;
 }
@@ -49,14 +49,14 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
     return reply.code(httpStatusOf(known.code)).send(known.toBody());
   };
 
-  const authorized = (authorization: string | undefined): boolean =>
-    deps.adminToken === undefined || authorization === `Bearer ${deps.adminToken}`;
-  admin.addHook('onRequest', async (request, reply) => {
-    if ((request.method === 'PUT' || request.method === 'DELETE') && request.url.startsWith('/_graylane/sessions') && !authorized(request.headers.authorization)) {
-      return fail(reply, new GraylaneError('GRAYLANE_UNAUTHORIZED', 'moving or clearing session bindings needs Authorization: Bearer <GRAYLANE_ADMIN_TOKEN>'));
-    }
+  // A hook on each write route, not one on the whole app matching request.url: the router decodes
+  // the path (`/_graylane/%73essions`, `/%5Fgraylane/…` reach these routes), so only the route
+  // itself knows reliably that it was reached.
+  const writeGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const outcome = checkBearer(deps.auth, request.headers.authorization, 'moving or clearing session bindings');
+    if (outcome instanceof GraylaneError) return fail(reply, outcome);
     return undefined;
-  });
+  };
 
   admin.get('/_graylane/sessions', () => ({ ...deps.bindings.stats, cached: deps.bindings.cached, decisions: deps.decisions() }));
 
@@ -70,7 +70,7 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
     }
   });
 
-  admin.put<{ Params: SessionParams; Body: { side?: unknown } }>('/_graylane/sessions/:rollout/:session', async (request, reply) => {
+  admin.put<{ Params: SessionParams; Body: { side?: unknown } }>('/_graylane/sessions/:rollout/:session', { onRequest: writeGuard }, async (request, reply) => {
     try {
       const rollout = rolloutOf(request.params.rollout);
       const side = request.body?.side;
@@ -87,7 +87,7 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
     }
   });
 
-  admin.delete<{ Params: SessionParams }>('/_graylane/sessions/:rollout/:session', async (request, reply) => {
+  admin.delete<{ Params: SessionParams }>('/_graylane/sessions/:rollout/:session', { onRequest: writeGuard }, async (request, reply) => {
     try {
       rolloutOf(request.params.rollout);
       const existed = await deps.bindings.clear(request.params.rollout, request.params.session);
@@ -98,7 +98,7 @@ export function registerBindingRoutes(admin: FastifyInstance, deps: BindingRoute
     }
   });
 
-  admin.delete<{ Params: { rollout: string } }>('/_graylane/sessions/:rollout', async (request, reply) => {
+  admin.delete<{ Params: { rollout: string } }>('/_graylane/sessions/:rollout', { onRequest: writeGuard }, async (request, reply) => {
     try {
       rolloutOf(request.params.rollout);
       const cleared = await deps.bindings.clearRollout(request.params.rollout);

@@ -15,11 +15,6 @@ export interface SessionConfig {
    * ignored, so no client can pick its version.
    */
   readonly overrideSecret: string | undefined;
-  /**
-   * `GRAYLANE_ADMIN_TOKEN`: when set, moving or clearing bindings on the admin port needs
-   * `Authorization: Bearer <token>`; the admin port is reachable by anyone who can reach the proxy.
-   */
-  readonly adminToken: string | undefined;
 }
 
 /** Shortest override secret accepted: an HMAC key shorter than this is guessable. */
@@ -39,6 +34,5 @@ export function sessionConfigFrom(env: Env): SessionConfig {
     cacheEntries: positiveIntFrom(env, 'GRAYLANE_SESSION_CACHE_ENTRIES', 100_000),
     cacheTtlMs: positiveIntFrom(env, 'GRAYLANE_SESSION_CACHE_TTL_MS', 30_000),
     overrideSecret: secret === undefined || secret === '' ? undefined : secret,
-    adminToken: env.GRAYLANE_ADMIN_TOKEN === undefined || env.GRAYLANE_ADMIN_TOKEN === '' ? undefined : env.GRAYLANE_ADMIN_TOKEN,
   });
 }

@@ -83,8 +83,9 @@ export function runPrimary(config: ProxyConfig): void {
     for (const { worker } of workers.values()) worker.process.kill('SIGKILL');
     process.exit(1);
   });
-  admin.listen(config.adminPort, '0.0.0.0', () => {
-    logger.info({ port: config.port, adminPort: config.adminPort, workers: config.workers, reusePort: supportsReusePort() }, 'proxy primary listening');
+  // Loopback unless GRAYLANE_ADMIN_HOST publishes it, as in a single-process proxy.
+  admin.listen(config.adminPort, config.adminHost, () => {
+    logger.info({ port: config.port, adminPort: config.adminPort, adminHost: config.adminHost, workers: config.workers, reusePort: supportsReusePort() }, 'proxy primary listening');
     for (let i = 0; i < config.workers; i++) start();
   });
 }
