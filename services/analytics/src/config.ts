@@ -1,7 +1,9 @@
 import {
   ConfigError,
   DEFAULT_CLICKHOUSE_URL,
+  natsAuthFrom,
   natsUrlFrom,
+  type NatsAuth,
   portFrom,
   positiveIntFrom,
   stringFrom,
@@ -13,6 +15,8 @@ import {
 export interface AnalyticsConfig {
   readonly port: number;
   readonly natsUrl: string;
+  /** This process's NATS credentials and TLS (GRAYLANE_NATS_*), undefined on an open bus. */
+  readonly natsAuth: NatsAuth | undefined;
   readonly clickhouseUrl: string;
   readonly clickhouseDatabase: string;
   /** Insert once this many series are waiting, whatever their age. */
@@ -54,6 +58,7 @@ export function loadConfig(env: Env): AnalyticsConfig {
   return Object.freeze({
     port: portFrom(env, 'PORT', DEFAULT_ANALYTICS_PORT),
     natsUrl: natsUrlFrom(env),
+    natsAuth: natsAuthFrom(env),
     clickhouseUrl: urlFrom(env, 'GRAYLANE_CLICKHOUSE_URL', DEFAULT_CLICKHOUSE_URL, ['http', 'https']),
     clickhouseDatabase,
     flushMaxRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_ROWS', DEFAULT_FLUSH_MAX_ROWS),

@@ -19,7 +19,7 @@ const logger = createLogger('analytics');
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true });
+  const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true, auth: config.natsAuth });
   const clickhouse = createClickHouse(config.clickhouseUrl, logger);
   const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
   const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);

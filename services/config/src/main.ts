@@ -13,7 +13,7 @@ import { RoutingTableStore } from './store/routing-table-store.js';
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-config', config.logLevel).child({ replicaId: config.replicaId });
-const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true });
+const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true, auth: config.natsAuth });
 await ensureEventsStream(nc);
 const kv = await openConfigBucket(nc);
 const heartbeats = new HeartbeatTracker();
@@ -22,7 +22,7 @@ const service = new CommandService(new RoutingTableStore(kv), logger.child({ mod
   onWritten: configChangedPublisher(nc),
   proxies: () => heartbeats.live(),
 });
-const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }));
+const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }), { acceptV1: config.acceptV1Commands });
 const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
 const steps = startStepDriver(
   service,
@@ -31,7 +31,7 @@ const steps = startStepDriver(
   logger.child({ module: 'steps' }),
   natsVerdictSource(nc),
 );
-const app = buildApp({ service, apiToken: config.apiToken, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
+const app = buildApp({ service, tokens: config.tokens, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
 await app.listen({ port: config.port, host: '0.0.0.0' });
 logger.info({ port: config.port }, 'config service ready');
 

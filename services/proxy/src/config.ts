@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
 
@@ -9,6 +9,8 @@ export interface ProxyConfig {
   readonly port: number;
   readonly adminPort: number;
   readonly natsUrl: string;
+  /** This process's NATS credentials and TLS (GRAYLANE_NATS_*), undefined on an open bus. */
+  readonly natsAuth: NatsAuth | undefined;
   /** Unique per process; names the metric subject and the heartbeat. */
   readonly proxyId: string;
   readonly metricsIntervalMs: number;
@@ -27,6 +29,7 @@ export function loadConfig(env: Env): ProxyConfig {
     port: portFrom(env, 'PORT', 8080),
     adminPort: portFrom(env, 'ADMIN_PORT', 9901),
     natsUrl: natsUrlFrom(env),
+    natsAuth: natsAuthFrom(env),
     proxyId: stringFrom(env, 'GRAYLANE_PROXY_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`).replace(
       /[^A-Za-z0-9_-]/g,
       '_',

@@ -10,7 +10,7 @@ import { applyAnnouncedBindings, bindingAnnouncer } from './session/binding-broa
 
 const config = loadConfig(process.env);
 const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId: config.proxyId });
-const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${config.proxyId}`, waitForServer: true });
+const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${config.proxyId}`, waitForServer: true, auth: config.natsAuth });
 await ensureMetricsStream(nc);
 const js = jetstream(nc);
 // Not awaited: the proxy serves without Redis (deciding without bindings) until it connects.

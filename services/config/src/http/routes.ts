@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { GraylaneError } from '@graylane/contracts';
 import { httpStatusOf } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
+import { identityOfBearer, type TokenIdentity } from './token-identities.js';
 
 export interface HttpDeps {
   service: CommandService;
-  apiToken: string | undefined;
+  /** Named bearer tokens of the command API; empty leaves it open, with no authenticated actor. */
+  tokens: readonly TokenIdentity[];
   isReady: () => boolean;
   /** The step driver's state, when this process runs one. */
   steps?: { holdsLease: boolean; advanced: number };
@@ -41,11 +43,13 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.post<{ Params: { verb: string } }>('/api/v1/commands/:verb', async (request, reply) => {
-    if (deps.apiToken !== undefined && request.headers.authorization !== `Bearer ${deps.apiToken}`) {
+    // The token's name is the actor history records; a body's `actor` is only noted beside it.
+    const actor = deps.tokens.length === 0 ? undefined : identityOfBearer(request.headers.authorization, deps.tokens);
+    if (deps.tokens.length > 0 && actor === undefined) {
       const failure = new GraylaneError('GRAYLANE_UNAUTHORIZED', 'missing or wrong bearer token');
       return reply.code(httpStatusOf(failure.code)).send({ ok: false, error: failure.toBody() });
     }
-    const result = await deps.service.execute(request.params.verb, request.body ?? {});
+    const result = await deps.service.execute(request.params.verb, request.body ?? {}, actor === undefined ? undefined : { actor });
     return reply.code(result.ok ? 200 : httpStatusOf(result.error.code)).send(result);
   });
 
