@@ -104,6 +104,27 @@ export function operatorAuth(ref: StackSecretsRef | undefined): NatsAuth | undef
   return sealNatsAuth({ user: ref.operator, password, identity: ref.operator });
 }
 
+/**
+ * The variables infra/docker-compose.yml needs: the NATS passwords its nats-server.conf reads
+ * and the HTTP tokens. Read back from the secrets folder, so `down` can pass them too (compose
+ * refuses to read the file without them).
+ */
+export function composeSecretsEnv(ref: StackSecretsRef): Record<string, string> {
+  const read = (file: string): string => readFileSync(join(ref.dir, file), 'utf8').trim();
+  return {
+    GRAYLANE_NATS_PROXY_PASSWORD: read(passwordFileName('graylane-proxy')),
+    GRAYLANE_NATS_CONFIG_PASSWORD: read(passwordFileName('graylane-config')),
+    GRAYLANE_NATS_ANALYTICS_PASSWORD: read(passwordFileName('graylane-analytics')),
+    GRAYLANE_NATS_OPERATOR_PASSWORD: read(passwordFileName(ref.operator)),
+    GRAYLANE_CONFIG_TOKENS: read('config-api.tokens'),
+    GRAYLANE_ANALYTICS_TOKEN: read('analytics.token'),
+    GRAYLANE_ADMIN_TOKEN: read('proxy-admin.token'),
+  };
+}
+
+/** The one operator infra/nats/nats-server.conf (and so the compose stack) defines. */
+export const COMPOSE_OPERATOR = 'operator';
+
 /** Variables a child process must not inherit from the user's shell: another identity's secrets. */
 export const CREDENTIAL_VARIABLES = [
   'GRAYLANE_NATS_USER',
