@@ -6,8 +6,8 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { NatsAuth } from './nats-auth.js';
-import { parseNatsUrl } from './nats-url.js';
+import { describeNatsAuth, type NatsAuth } from './nats-auth.js';
+import { parseNatsUrl, redactNatsUrl } from './nats-url.js';
 
 export type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
 
@@ -58,18 +58,42 @@ export function natsConnectionOptions(url: string, auth: NatsAuth | undefined): 
  * that a restart of NATS never needs a restart of the service.
  */
 export async function connectNats(url: string, logger: Logger, options: NatsConnectOptions): Promise<NatsConnection> {
-  const nc = await connect({
-    ...natsConnectionOptions(url, options.auth),
-    name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    waitOnFirstConnect: options.waitForServer,
-    timeout: options.timeoutMs ?? 2000,
-    ...(options.reconnect === false ? { reconnect: false } : {}),
-  });
+  const connectOnce = (): Promise<NatsConnection> =>
+    connect({
+      ...natsConnectionOptions(url, options.auth),
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: false,
+      timeout: options.timeoutMs ?? 2000,
+      ...(options.reconnect === false ? { reconnect: false } : {}),
+    });
+  const nc = options.waitForServer ? await connectPatiently(connectOnce, url, logger, options.auth) : await connectOnce();
   void watchStatus(nc, logger);
-  logger.info({ server: nc.getServer() }, 'connected to NATS');
+  logger.info({ server: nc.getServer(), auth: describeNatsAuth(options.auth) }, 'connected to NATS');
   return nc;
+}
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5_000;
+
+/**
+ * Retries the first connection until it succeeds, saying why on each failure: nats.js's own
+ * waitOnFirstConnect retries silently, which hid wrong credentials behind a service that never
+ * became ready. A refused login is logged as an error (the server may learn the user later).
+ */
+async function connectPatiently(connectOnce: () => Promise<NatsConnection>, url: string, logger: Logger, auth: NatsAuth | undefined): Promise<NatsConnection> {
+  for (let delay = FIRST_RETRY_MS; ; delay = Math.min(MAX_RETRY_MS, delay * 2)) {
+    try {
+      return await connectOnce();
+    } catch (error) {
+      const message = (error as Error).message;
+      const where = { server: redactNatsUrl(url), auth: describeNatsAuth(auth), error: message, retryInMs: delay };
+      if (/authorization violation|authentication/i.test(message)) logger.error(where, 'NATS refused the credentials (GRAYLANE_NATS_*); retrying');
+      else logger.warn(where, 'cannot connect to NATS yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
