@@ -166,5 +166,9 @@ describe('a closed bus', () => {
       .filter((line) => !/-ERR|Subject "\$JS\.API\.STREAM\.CREATE\.KV_graylane_config"/.test(line));
     expect(refusedServices).toEqual([]);
     expect(log).toMatch(/Publish Violation - User "graylane-proxy"/);
+    // Nor did any service print a password, though the proxy's travels in its URL.
+    const passwords = [...Object.values(nats.credentials.services), ...Object.values(nats.credentials.operators)].map((u) => u.password);
+    const printed = services.map((s) => s.output()).join('\n');
+    for (const password of passwords) expect(printed).not.toContain(password);
   });
 });
