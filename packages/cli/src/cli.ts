@@ -1,5 +1,5 @@
 import { GraylaneError } from '@graylane/contracts';
-import { DEFAULT_NATS_URL, type Env } from '@graylane/runtime';
+import { ConfigError, DEFAULT_NATS_URL, natsAuthFrom, type Env, type NatsAuth } from '@graylane/runtime';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { applyCommand, getCommand, listCommand, weightCommand } from './commands/rollout-commands.js';
 import { reportCommand } from './commands/report-command.js';
@@ -8,6 +8,7 @@ import { downCommand, statusCommand, upCommand } from './commands/stack-commands
 import { ControlPlaneClient } from './control-plane-client.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import type { Output } from './output.js';
+import { operatorAuth } from './stack/secrets.js';
 import { readState } from './stack/state.js';
 
 type ClientCommand = (client: ControlPlaneClient, args: CliArgs, output: Output) => Promise<void>;
@@ -53,7 +54,8 @@ export async function runCli(argv: string[], env: Env, output: Output): Promise<
     if (command === undefined) {
       throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${args.verb}"; run "graylane --help"`);
     }
-    const client = await ControlPlaneClient.connect(natsUrlOf(args, env));
+    const target = natsTargetOf(args, env);
+    const client = await ControlPlaneClient.connect(target.url, target.auth);
     try {
       await command(client, args, output);
     } finally {
@@ -68,9 +70,24 @@ export async function runCli(argv: string[], env: Env, output: Output): Promise<
   }
 }
 
-/** --nats, then GRAYLANE_NATS_URL, then the stack `graylane up` started, then the default. */
-function natsUrlOf(args: CliArgs, env: Env): string {
-  return args.nats ?? nonEmpty(env.GRAYLANE_NATS_URL) ?? readState(env)?.natsUrl ?? DEFAULT_NATS_URL;
+/**
+ * --nats, then GRAYLANE_NATS_URL, then the stack `graylane up` started, then the default. The
+ * credentials: GRAYLANE_NATS_* when set (or those in the URL), else the operator credentials of
+ * the stack `graylane up` started, so its journey needs no extra step.
+ */
+function natsTargetOf(args: CliArgs, env: Env): { url: string; auth: NatsAuth | undefined } {
+  let auth: NatsAuth | undefined;
+  try {
+    auth = natsAuthFrom(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new GraylaneError('GRAYLANE_VALIDATION', error.message, { cause: error });
+    throw error;
+  }
+  const explicit = args.nats ?? nonEmpty(env.GRAYLANE_NATS_URL);
+  if (explicit !== undefined) return { url: explicit, auth };
+  const state = readState(env);
+  if (state === undefined) return { url: DEFAULT_NATS_URL, auth };
+  return { url: state.natsUrl, auth: auth ?? operatorAuth(state.secrets) };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,6 +3,8 @@ export {
   COMMAND_VERBS,
   type CommandVerb,
   commandSubject,
+  COMMAND_SUBJECT_V2_PREFIX,
+  commandSubjectV2,
   CONFIG_QUEUE_GROUP,
   CONFIG_BUCKET,
   ROUTING_TABLE_KEY,

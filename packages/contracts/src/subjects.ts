@@ -28,6 +28,20 @@ export function commandSubject(verb: CommandVerb): string {
   return `${COMMAND_SUBJECT_PREFIX}.${verb}`;
 }
 
+/**
+ * Prefix of the identity-bound command subjects, `graylane.cmd.v2.<identity>.<verb>`, with the
+ * same V1 bodies. NATS does not tell a subscriber who published a message, so the identity is
+ * in the subject, and the server's permissions let each identity publish only under its own
+ * name (infra/nats, docs/security.md): on a closed bus the config service records that name as
+ * the actor. v1 stays for an open bus, where nobody is authenticated anyway.
+ */
+export const COMMAND_SUBJECT_V2_PREFIX = 'graylane.cmd.v2';
+
+/** Subject of one command verb sent as `identity`, e.g. `graylane.cmd.v2.alice.weight`. */
+export function commandSubjectV2(identity: string, verb: CommandVerb): string {
+  return `${COMMAND_SUBJECT_V2_PREFIX}.${identity}.${verb}`;
+}
+
 /** Queue group shared by config replicas so each command is handled once. */
 export const CONFIG_QUEUE_GROUP = 'graylane-config';
 

@@ -1,3 +1,5 @@
+import { redactNatsUrl } from './nats-url.js';
+
 /**
  * Reading a service's environment once at start. Every helper throws a ConfigError whose message
  * names the variable, the expected form and the value it found.
@@ -61,7 +63,15 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 
-/** `GRAYLANE_NATS_URL`, checked. */
+/**
+ * `GRAYLANE_NATS_URL`, checked; it may carry credentials (`nats://user:pass@host`), so an error
+ * shows the URL with them replaced by `***`.
+ */
 export function natsUrlFrom(env: Env): string {
-  return urlFrom(env, 'GRAYLANE_NATS_URL', DEFAULT_NATS_URL, ['nats', 'tls', 'ws', 'wss']);
+  try {
+    return urlFrom(env, 'GRAYLANE_NATS_URL', DEFAULT_NATS_URL, ['nats', 'tls', 'ws', 'wss']);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError('GRAYLANE_NATS_URL', error.message.slice('GRAYLANE_NATS_URL: '.length).replace(/"[^"]*"$/, `"${redactNatsUrl(env.GRAYLANE_NATS_URL ?? '')}"`));
+  }
 }

@@ -13,6 +13,7 @@ export {
 } from './env.js';
 export {
   connectNats,
+  natsConnectionOptions,
   type NatsConnectOptions,
   type NatsConnection,
   type Msg,
@@ -20,6 +21,8 @@ export {
   encodeJson,
   decodeJson,
 } from './nats.js';
+export { natsAuthFrom, secretFrom, describeNatsAuth, sealNatsAuth, IDENTITY_PATTERN, type NatsAuth } from './nats-auth.js';
+export { parseNatsUrl, redactNatsUrl, type ParsedNatsUrl } from './nats-url.js';
 export { closeOnSignals, type Closer } from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
 export {

@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { isPermissionDenied, waitFor } from './permission-wait.js';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from '@graylane/contracts';
 
 const NANOS_PER_MS = 1_000_000;
@@ -42,11 +43,20 @@ async function ensureStream(nc: NatsConnection, settings: StreamSettings): Promi
       max_age: settings.maxAgeMs * NANOS_PER_MS,
     });
   } catch (error) {
+    // On a closed bus this role may not create the stream: wait for the role that may.
+    if (isPermissionDenied(error)) {
+      await waitFor(() => jsm.streams.info(settings.name), isStreamNotFound, () => nc.isClosed());
+      return;
+    }
     // Another process may have created it between our info and add.
     await jsm.streams.info(settings.name).catch(() => {
       throw error;
     });
   }
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof Error && /stream not found/i.test(error.message);
 }
 
 /** The stream of metric batches from proxies to analytics. */

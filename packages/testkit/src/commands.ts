@@ -22,11 +22,17 @@ export const LOG_FILES = {
 } as const;
 
 /** nats-server on 127.0.0.1:port, logging to dir; with JetStream its store is dir/jetstream. */
-export function natsServerCommand(o: { port: number; dir: string; jetstream: boolean }): ServerCommand {
+export function natsServerCommand(o: { port: number; dir: string; jetstream: boolean; authorization?: string }): ServerCommand {
   const args = ['-a', LISTEN_HOST, '-p', String(o.port), '-l', join(o.dir, LOG_FILES.nats)];
   if (o.jetstream) args.push('-js', '-sd', join(o.dir, 'jetstream'));
-  return { bin: findBinary('nats-server'), args, files: {} };
+  if (o.authorization === undefined) return { bin: findBinary('nats-server'), args, files: {} };
+  // Users and permissions only exist in a config file; the flags above still set the rest.
+  const config = join(o.dir, NATS_AUTH_CONFIG);
+  return { bin: findBinary('nats-server'), args: ['-c', config, ...args], files: { [config]: o.authorization } };
 }
+
+/** The config file holding a closed NATS's users and passwords, written with mode 0600. */
+export const NATS_AUTH_CONFIG = 'nats-auth.conf';
 
 /** redis-server on 127.0.0.1:port with persistence off (no RDB snapshots, no AOF), logging to dir. */
 export function redisServerCommand(o: { port: number; dir: string }): ServerCommand {

@@ -2,9 +2,23 @@ export { findBinary } from './binaries.js';
 export {
   clickHouseServerCommand,
   natsServerCommand,
+  NATS_AUTH_CONFIG,
   redisServerCommand,
   type ServerCommand,
 } from './commands.js';
 export { freePort, waitForHttp, waitForTcp } from './ports.js';
-export { startClickHouse, startNats, startRedis } from './servers.js';
+export { startClickHouse, startClosedNats, startNats, startRedis, type ClosedNats } from './servers.js';
+export {
+  SERVICE_USERS,
+  generateNatsCredentials,
+  natsEnvFor,
+  natsUrlWith,
+  operatorPermissions,
+  randomSecret,
+  renderNatsAuthorization,
+  shippedPermissionsFile,
+  type NatsCredentials,
+  type NatsUser,
+  type ServiceRole,
+} from './nats-auth.js';
 export type { RunningServer } from './supervisor.js';

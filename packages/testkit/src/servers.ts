@@ -6,17 +6,19 @@ import {
   redisServerCommand,
 } from './commands.js';
 import { freePort, freePorts, httpAnswers, tcpAnswers } from './ports.js';
+import { generateNatsCredentials, renderNatsAuthorization, type NatsCredentials } from './nats-auth.js';
 import { startServer, type RunningServer } from './supervisor.js';
 
 /** Starts nats-server on a free port, with JetStream (stored in its temp dir) unless `jetstream: false`. */
-export function startNats(options: { jetstream?: boolean } = {}): Promise<RunningServer> {
+export function startNats(options: { jetstream?: boolean; authorization?: string } = {}): Promise<RunningServer> {
   const jetstream = options.jetstream ?? true;
+  const authorization = options.authorization;
   return startServer({
     name: 'nats-server',
     plan: async (dir) => {
       const port = await freePort();
       return {
-        command: natsServerCommand({ port, dir, jetstream }),
+        command: natsServerCommand({ port, dir, jetstream, ...(authorization === undefined ? {} : { authorization }) }),
         url: `nats://127.0.0.1:${port}`,
         port,
         logFile: join(dir, LOG_FILES.nats),
@@ -63,4 +65,19 @@ export function startClickHouse(): Promise<RunningServer> {
       };
     },
   });
+}
+
+/** A nats-server closed by graylane's shipped permissions, and the credentials of every identity. */
+export interface ClosedNats extends RunningServer {
+  readonly credentials: NatsCredentials;
+}
+
+/**
+ * Starts nats-server with infra/nats/permissions.conf, a user per service role and one per
+ * operator (default: `alice` and `bob`), with random passwords. `url` carries no credentials.
+ */
+export async function startClosedNats(options: { operators?: readonly string[] } = {}): Promise<ClosedNats> {
+  const credentials = generateNatsCredentials(options.operators ?? ['alice', 'bob']);
+  const server = await startNats({ authorization: renderNatsAuthorization(credentials) });
+  return Object.assign(server, { credentials });
 }

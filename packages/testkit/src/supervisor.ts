@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -148,7 +148,9 @@ async function launchOnce(name: string, launch: Launch, dir: string, timeoutMs: 
   const { command } = launch;
   for (const [path, content] of Object.entries(command.files)) {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    // Server configs may hold passwords (a closed NATS): readable by this user only.
+    await writeFile(path, content, { mode: 0o600 });
+    await chmod(path, 0o600);
   }
   // On a restart the logs already hold an earlier "ready" line: only what this process writes counts.
   const stdioPath = join(dir, STDIO_LOG);

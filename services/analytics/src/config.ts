@@ -3,7 +3,9 @@ import {
   ConfigError,
   httpAuthFrom,
   DEFAULT_CLICKHOUSE_URL,
+  natsAuthFrom,
   natsUrlFrom,
+  type NatsAuth,
   portFrom,
   positiveIntFrom,
   stringFrom,
@@ -20,6 +22,8 @@ export interface AnalyticsConfig {
   /** Tokens for writes (closed without one) and, optionally, for reading reports. */
   readonly access: AnalyticsAccess;
   readonly natsUrl: string;
+  /** This process's NATS credentials and TLS (GRAYLANE_NATS_*), undefined on an open bus. */
+  readonly natsAuth: NatsAuth | undefined;
   readonly clickhouseUrl: string;
   readonly clickhouseDatabase: string;
   /** Insert once this many series are waiting, whatever their age. */
@@ -68,6 +72,7 @@ export function loadConfig(env: Env): AnalyticsConfig {
       reads: readToken === '' ? undefined : httpAuthFrom({ GRAYLANE_ANALYTICS_READ_TOKEN: readToken }, 'GRAYLANE_ANALYTICS_READ_TOKEN', 'GRAYLANE_ANALYTICS_READ_AUTH'),
     }),
     natsUrl: natsUrlFrom(env),
+    natsAuth: natsAuthFrom(env),
     clickhouseUrl: urlFrom(env, 'GRAYLANE_CLICKHOUSE_URL', DEFAULT_CLICKHOUSE_URL, ['http', 'https']),
     clickhouseDatabase,
     flushMaxRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_ROWS', DEFAULT_FLUSH_MAX_ROWS),

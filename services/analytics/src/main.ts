@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const openWarning = openAuthWarning(config.access.writes, 'the analytics API (writes)');
   if (openWarning !== undefined) logger.warn(openWarning);
   if (config.access.reads === undefined) logger.info('reports and the dashboard are open to whoever reaches the HTTP port (no GRAYLANE_ANALYTICS_READ_TOKEN)');
-  const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true });
+  const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true, auth: config.natsAuth });
   const clickhouse = createClickHouse(config.clickhouseUrl, logger);
   const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
   const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);

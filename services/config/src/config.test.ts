@@ -15,7 +15,7 @@ describe('loadConfig', () => {
       GRAYLANE_CONFIG_TOKEN: 'config-token-0123456789abcdef',
       GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS: 'true',
     });
-    expect(config).toMatchObject({ host: '0.0.0.0', allowLinkLocalUpstreams: true, apiAuth: { tokens: [{ name: 'GRAYLANE_CONFIG_TOKEN' }] } });
+    expect(config).toMatchObject({ host: '0.0.0.0', allowLinkLocalUpstreams: true, apiAuth: { tokens: [{ name: 'api-token' }] } });
     expect(loadConfig({ GRAYLANE_CONFIG_AUTH: 'off' }).apiAuth.open).toBe(true);
     expect(() => loadConfig({ GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS: 'yes' })).toThrow(/^GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS: expected "true" or "false"/);
     expect(() => loadConfig({ GRAYLANE_CONFIG_TOKEN: 'e2e-secret' })).toThrow(/^GRAYLANE_CONFIG_TOKEN: expected at least 16 characters/);

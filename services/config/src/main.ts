@@ -15,7 +15,7 @@ const config = loadConfig(process.env);
 const logger = createLogger('graylane-config', config.logLevel).child({ replicaId: config.replicaId });
 const openWarning = openAuthWarning(config.apiAuth, 'the HTTP command API (every rollout change)');
 if (openWarning !== undefined) logger.warn(openWarning);
-const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true });
+const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true, auth: config.natsAuth });
 await ensureEventsStream(nc);
 const kv = await openConfigBucket(nc);
 const heartbeats = new HeartbeatTracker();
@@ -26,7 +26,7 @@ const service = new CommandService(new RoutingTableStore(kv), logger.child({ mod
   upstreamPolicy: { allowLinkLocal: config.allowLinkLocalUpstreams },
 });
 if (config.allowLinkLocalUpstreams) logger.warn('GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS=true: rollouts may send traffic to link-local and cloud metadata addresses');
-const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }));
+const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }), { acceptV1: config.acceptV1Commands });
 const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
 const steps = startStepDriver(
   service,

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { bindHostFrom, ConfigError, httpAuthFrom, natsUrlFrom, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
+import { bindHostFrom, ConfigError, httpAuthFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
 import { clientLimitsFrom, type ClientLimits } from './http/client-limits.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
@@ -14,6 +14,8 @@ export interface ProxyConfig {
   /** `GRAYLANE_ADMIN_TOKEN` / `GRAYLANE_ADMIN_AUTH`: who may write on the admin port (closed by default). */
   readonly adminAuth: HttpAuth;
   readonly natsUrl: string;
+  /** This process's NATS credentials and TLS (GRAYLANE_NATS_*), undefined on an open bus. */
+  readonly natsAuth: NatsAuth | undefined;
   /** Unique per process; names the metric subject and the heartbeat. Workers add `-w<N>`. */
   readonly proxyId: string;
   /** Data-plane processes: 1 runs today's single process; more run a primary and that many workers (workers/). */
@@ -38,6 +40,7 @@ export function loadConfig(env: Env): ProxyConfig {
     adminHost: bindHostFrom(env, 'GRAYLANE_ADMIN_HOST'),
     adminAuth: httpAuthFrom(env, 'GRAYLANE_ADMIN_TOKEN', 'GRAYLANE_ADMIN_AUTH'),
     natsUrl: natsUrlFrom(env),
+    natsAuth: natsAuthFrom(env),
     proxyId: stringFrom(env, 'GRAYLANE_PROXY_ID', `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`).replace(
       /[^A-Za-z0-9_-]/g,
       '_',

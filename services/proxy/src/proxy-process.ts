@@ -20,7 +20,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
   const logger = createLogger('graylane-proxy', config.logLevel).child({ proxyId });
   const openWarning = openAuthWarning(config.adminAuth, 'the admin port (moving and clearing session bindings)');
   if (openWarning !== undefined) logger.warn(openWarning);
-  const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${proxyId}`, waitForServer: true });
+  const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${proxyId}`, waitForServer: true, auth: config.natsAuth });
   await ensureMetricsStream(nc);
   const js = jetstream(nc);
   // Not awaited: the proxy serves without Redis (deciding without bindings) until it connects.

@@ -7,6 +7,7 @@ import { demoRolloutSpec } from './demo-spec.js';
 import { compose } from './docker.js';
 import type { Launcher } from './launcher.js';
 import { portVariable, type PortName, type StackPorts } from './ports.js';
+import { composeSecretsEnv, operatorAuth, type StackSecretsRef } from './secrets.js';
 
 const READY_MS = 180_000;
 
@@ -19,9 +20,9 @@ export function composeFile(root: string): string {
  * The environment for `docker compose`: the host port of each piece under the same
  * `GRAYLANE_UP_<NAME>_PORT` names that move the local stack, which the compose file reads.
  */
-export function composeEnv(env: Env, ports: StackPorts): Record<string, string | undefined> {
+export function composeEnv(env: Env, ports: StackPorts, secrets?: StackSecretsRef): Record<string, string | undefined> {
   const byName = Object.fromEntries((Object.keys(ports) as PortName[]).map((name) => [portVariable(name), String(ports[name])]));
-  return { ...env, ...byName };
+  return { ...env, ...byName, ...(secrets === undefined ? {} : composeSecretsEnv(secrets)) };
 }
 
 /**
@@ -36,7 +37,7 @@ export async function startDockerStack(
   const { ports } = plan;
   const profile = plan.traffic ? ['--profile', 'traffic'] : [];
   await launcher.step('docker compose up (builds the images on first run)', () =>
-    compose(file, [...profile, 'up', '-d', '--build'], composeEnv(plan.env, ports), launcher.progress),
+    compose(file, [...profile, 'up', '-d', '--build'], composeEnv(plan.env, ports, launcher.state.secrets), launcher.progress),
   );
   await launcher.step(`waiting for nats on ${ports.nats}`, () => expectReady(`NATS on port ${ports.nats}`, waitForTcp(ports.nats, READY_MS)));
   for (const service of ['config', 'analytics'] as const) {
@@ -45,7 +46,13 @@ export async function startDockerStack(
     );
   }
   // Inside the compose network the proxy reaches the backends by service name.
-  await applyRollout(launcher, plan.home, launcher.state.natsUrl, demoRolloutSpec('http://backend-v1:9001', 'http://backend-v2:9002'));
+  await applyRollout(
+    launcher,
+    plan.home,
+    launcher.state.natsUrl,
+    demoRolloutSpec('http://backend-v1:9001', 'http://backend-v2:9002'),
+    operatorAuth(launcher.state.secrets),
+  );
   await launcher.step(`waiting for proxy on ${ports.proxy} (admin ${ports.proxyAdmin})`, () =>
     expectReady('proxy', waitForHttp(`http://127.0.0.1:${ports.proxyAdmin}/readyz`, READY_MS)),
   );

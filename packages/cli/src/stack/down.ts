@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Env } from '@graylane/runtime';
 import { compose } from './docker.js';
+import { composeSecretsEnv } from './secrets.js';
 import type { Progress } from './launcher.js';
 import { isAlive, stopStack, type StopResult } from './processes.js';
 import { readState, removeState, type StackState } from './state.js';
@@ -31,7 +33,9 @@ export async function down(env: Env, progress: Progress): Promise<DownResult> {
   }
   if (state.mode === 'docker' && state.composeFile !== undefined) {
     progress('docker compose down (volumes are kept)');
-    await compose(state.composeFile, ['--profile', 'traffic', 'down'], env, progress);
+    // Compose reads the whole file, whose required passwords live in the secrets folder.
+    const secrets = state.secrets !== undefined && existsSync(state.secrets.dir) ? composeSecretsEnv(state.secrets) : {};
+    await compose(state.composeFile, ['--profile', 'traffic', 'down'], { ...env, ...secrets }, progress);
   }
   const stopped = await stopStack(state.processes);
   for (const result of stopped) progress(`${result.name} (pid ${result.pid}): ${describe(result.outcome)}`);

@@ -60,6 +60,19 @@ describe('infra/docker-compose.yml', () => {
     expect(services.traffic?.environment?.TRAFFIC_URL).toBe('http://proxy:8080/');
   });
 
+  it('closes NATS: the shipped config, a user and password per service, none built in', () => {
+    expect(services.nats?.command?.slice(0, 2)).toEqual(['-c', '/etc/nats/nats-server.conf']);
+    expect(existsSync(join(root, 'infra', 'nats', 'nats-server.conf'))).toBe(true);
+    for (const [name, user] of [['config', 'graylane-config'], ['analytics', 'graylane-analytics'], ['proxy', 'graylane-proxy']] as const) {
+      const environment = services[name]?.environment ?? {};
+      expect(environment.GRAYLANE_NATS_USER).toBe(user);
+      const role = user.slice('graylane-'.length).toUpperCase();
+      // Required (`:?`): compose refuses to start without the generated password.
+      expect(environment.GRAYLANE_NATS_PASSWORD).toMatch(new RegExp(`^\\$\\{GRAYLANE_NATS_${role}_PASSWORD:\\?`));
+      expect(services.nats?.environment?.[`GRAYLANE_NATS_${role}_PASSWORD`]).toBe(environment.GRAYLANE_NATS_PASSWORD);
+    }
+  });
+
   it('publishes each host port under the variable graylane up sets, defaulting to the usual port', () => {
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
     const expected = (Object.keys(DEFAULT_PORTS) as PortName[]).map((name) => `\${${portVariable(name)}:-${DEFAULT_PORTS[name]}}`);

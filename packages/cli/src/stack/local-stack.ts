@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import {
   clickHouseServerCommand,
@@ -19,6 +19,7 @@ import type { StackPorts } from './ports.js';
 import type { DetachedSpec } from './processes.js';
 import { waitUntilReady } from './readiness.js';
 import { entryPoints } from './repo.js';
+import { CREDENTIAL_VARIABLES, operatorAuth, serviceSecretsEnv, type StackSecrets } from './secrets.js';
 import type { StackProcess } from './state.js';
 
 const SERVER_READY_MS = 30_000;
@@ -33,6 +34,8 @@ export interface LocalStackPlan {
   root: string;
   ports: StackPorts;
   traffic: boolean;
+  /** The generated secrets: NATS starts closed, each service gets only its own. */
+  secrets: StackSecrets;
 }
 
 /**
@@ -46,9 +49,8 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
   const log = (name: string): string => join(home, 'logs', `${name}.log`);
   await ensureServerBinaries(launcher.progress);
 
-  await startServer(launcher, plan, 'nats-server', ports.nats, natsServerCommand({ port: ports.nats, dir: data('nats'), jetstream: true }), data('nats'), (t) =>
-    waitForTcp(ports.nats, t),
-  );
+  const natsCommand = natsServerCommand({ port: ports.nats, dir: data('nats'), jetstream: true, authorization: plan.secrets.natsAuthorization });
+  await startServer(launcher, plan, 'nats-server', ports.nats, natsCommand, data('nats'), (t) => waitForTcp(ports.nats, t));
   await startServer(launcher, plan, 'redis-server', ports.redis, redisServerCommand({ port: ports.redis, dir: data('redis') }), data('redis'), (t) =>
     waitForTcp(ports.redis, t),
   );
@@ -64,8 +66,10 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
   );
   const { state } = launcher;
   const entry = entryPoints(plan.root);
+  // No process inherits credentials from the user's shell; services get their own below.
+  const inherited = Object.fromEntries(Object.entries(plan.env).filter(([name]) => !(CREDENTIAL_VARIABLES as readonly string[]).includes(name)));
   const shared = {
-    ...plan.env,
+    ...inherited,
     GRAYLANE_NATS_URL: state.natsUrl,
     GRAYLANE_REDIS_URL: state.redisUrl,
     GRAYLANE_CLICKHOUSE_URL: state.clickhouseUrl,
@@ -82,7 +86,7 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
 
   for (const service of ['config', 'analytics'] as const) {
     await launcher.step(`starting ${service} on ${ports[service]}`, async () => {
-      const started = launcher.start(node(service, entry[service], { PORT: String(ports[service]) }));
+      const started = launcher.start(node(service, entry[service], { PORT: String(ports[service]), ...serviceSecretsEnv(plan.secrets, service) }));
       await waitUntilReady(started, 'GET /readyz', (t) => waitForHttp(`http://127.0.0.1:${ports[service]}/readyz`, t), SERVICE_READY_MS);
     });
   }
@@ -100,10 +104,12 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
 
   // The proxy reports ready only once it holds a config, so the rollout goes in first.
   const spec = demoRolloutSpec(`http://127.0.0.1:${ports.backendV1}`, `http://127.0.0.1:${ports.backendV2}`);
-  await applyRollout(launcher, home, state.natsUrl, spec);
+  await applyRollout(launcher, home, state.natsUrl, spec, operatorAuth(state.secrets));
 
   await launcher.step(`starting proxy on ${ports.proxy} (admin ${ports.proxyAdmin})`, async () => {
-    const started = launcher.start(node('proxy', entry.proxy, { PORT: String(ports.proxy), ADMIN_PORT: String(ports.proxyAdmin) }));
+    const started = launcher.start(
+      node('proxy', entry.proxy, { PORT: String(ports.proxy), ADMIN_PORT: String(ports.proxyAdmin), ...serviceSecretsEnv(plan.secrets, 'proxy') }),
+    );
     await waitUntilReady(started, 'GET /readyz on the admin port', (t) => waitForHttp(`http://127.0.0.1:${ports.proxyAdmin}/readyz`, t), SERVICE_READY_MS);
   });
 
@@ -141,7 +147,9 @@ async function startServer(
     mkdirSync(dataDir, { recursive: true });
     for (const [path, content] of Object.entries(command.files)) {
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
+      // A closed NATS's config holds passwords: this user only.
+      writeFileSync(path, content, { mode: 0o600 });
+      chmodSync(path, 0o600);
     }
     const started = launcher.start({
       name,

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
+import type { StackSecretsRef } from './secrets.js';
 
 /** A process `graylane up` started and `graylane down` stops. */
 export interface StackProcess {
@@ -35,6 +36,8 @@ export interface StackState {
   readiness?: Record<string, string>;
   /** In docker mode: the compose file `down` hands to `docker compose down`. */
   composeFile?: string;
+  /** Where the stack's generated secrets are and which operator the CLI acts as (never the secrets). */
+  secrets?: StackSecretsRef;
   /** Pid of the `graylane up` still bringing this stack up; absent once it is up. */
   startingPid?: number;
 }

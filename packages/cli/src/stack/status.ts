@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { PROXY_HEARTBEAT_SUBJECT, ProxyHeartbeatV1, validationIssues } from '@graylane/contracts';
-import { decodeJson, type Env } from '@graylane/runtime';
+import { decodeJson, natsConnectionOptions, redactNatsUrl, type Env, type NatsAuth } from '@graylane/runtime';
+import { operatorAuth } from './secrets.js';
 import { isAlive } from './processes.js';
 import { probe } from './readiness.js';
 import { readState, stackHome, type StackState } from './state.js';
@@ -39,7 +40,8 @@ export async function status(env: Env, listenMs = HEARTBEAT_LISTEN_MS): Promise<
     Promise.all(
       Object.entries(state.readiness ?? {}).map(async ([name, url]) => ({ name, url, ...(await probe(url)) })),
     ),
-    listenForProxies(state.natsUrl, listenMs),
+    // Without the operator's password (deleted by hand) status still reports; it hears no proxy.
+    listenForProxies(state.natsUrl, statusAuth(state), listenMs),
   ]);
   return {
     running: true,
@@ -51,16 +53,16 @@ export async function status(env: Env, listenMs = HEARTBEAT_LISTEN_MS): Promise<
     processes,
     services,
     proxies,
-    natsUrl: state.natsUrl,
+    natsUrl: redactNatsUrl(state.natsUrl),
     endpoints: state.endpoints,
   };
 }
 
 /** The proxies that announce themselves on NATS within `listenMs`, latest heartbeat each. */
-async function listenForProxies(natsUrl: string, listenMs: number): Promise<{ proxyId: string; configVersion: number; startedAt: string }[]> {
+async function listenForProxies(natsUrl: string, auth: NatsAuth | undefined, listenMs: number): Promise<{ proxyId: string; configVersion: number; startedAt: string }[]> {
   let nc;
   try {
-    nc = await connect({ servers: natsUrl.replace(/^nats:\/\//, ''), timeout: 1500, reconnect: false, name: 'graylane-cli-status' });
+    nc = await connect({ ...natsConnectionOptions(natsUrl, auth), timeout: 1500, reconnect: false, name: 'graylane-cli-status' });
   } catch {
     return [];
   }
@@ -85,4 +87,12 @@ async function listenForProxies(natsUrl: string, listenMs: number): Promise<{ pr
   return [...seen.values()]
     .sort((a, b) => a.proxyId.localeCompare(b.proxyId))
     .map(({ proxyId, configVersion, startedAt }) => ({ proxyId, configVersion, startedAt }));
+}
+
+function statusAuth(state: StackState): NatsAuth | undefined {
+  try {
+    return operatorAuth(state.secrets);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -105,6 +105,32 @@ describe('graylane up, status and down', () => {
     // One proxy line per worker: GRAYLANE_PROXY_WORKERS defaults to one per core.
     expect(report.proxies).toHaveLength(availableParallelism());
     expect(report.proxies.every((proxy) => proxy.configVersion >= 1)).toBe(true);
+
+    // The stack is closed: secrets 0600 in a 0700 folder, NATS refuses a client without
+    // credentials, the CLI acts as the operator with no extra step, and no output shows a secret.
+    const secrets = readState(env)?.secrets;
+    expect(secrets?.dir).toBe(join(home, 'secrets'));
+    const dir = secrets?.dir ?? '';
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const secretValues = readdirSync(dir).map((file) => {
+      expect(statSync(join(dir, file)).mode & 0o777, file).toBe(0o600);
+      return readFileSync(join(dir, file), 'utf8').trim().split(':').pop() ?? '';
+    });
+    expect(secretValues.length).toBeGreaterThanOrEqual(8);
+    const stackUrl = readState(env)?.natsUrl ?? '';
+    const anonymous = await graylane({ ...env, GRAYLANE_NATS_URL: stackUrl }, 'list');
+    expect(anonymous.code).toBe(7);
+    const moved = await graylane(env, 'weight', 'demo', '30');
+    expect(moved.code, moved.stderr.join('\n')).toBe(0);
+    const history = json<{ history: { actor: string }[] }>(await graylane(env, 'history', 'demo', '--json'));
+    expect(history.history.map((h) => h.actor)).toEqual([secrets?.operator, secrets?.operator]);
+    const configApi = result.state.endpoints.configApi ?? '';
+    expect((await fetch(`${configApi}list`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    const token = readFileSync(join(dir, 'config-api.token'), 'utf8').trim();
+    const listed = await fetch(`${configApi}list`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+    expect(listed.status).toBe(200);
+    const printed = [started, status, moved, await graylane(env, 'status')].flatMap((run) => [...run.stdout, ...run.stderr]).join('\n');
+    for (const secret of secretValues) expect(printed).not.toContain(secret);
 
     const stopped = await graylane(env, 'down');
     expect(stopped.code, stopped.stderr.join('\n')).toBe(0);

@@ -10,6 +10,7 @@ import { startLocalStack } from './local-stack.js';
 import { choosePorts, isPortFree, portVariable, wantedPorts, type PortMove, type StackPorts } from './ports.js';
 import { isAlive } from './processes.js';
 import { repoRoot, requireBuilt } from './repo.js';
+import { COMPOSE_OPERATOR, createStackSecrets, operatorName } from './secrets.js';
 import { claimState, readState, removeState, stackHome, writeState, type StackState } from './state.js';
 
 /** What `graylane up` did. */
@@ -61,8 +62,13 @@ export async function up(env: Env, options: { traffic: boolean }, progress: Prog
   process.on('SIGTERM', onSignal);
   try {
     const plan = { env, home, root, ports, traffic: options.traffic };
+    // A closed bus and HTTP tokens by default; fresh secrets on every up. The compose stack's
+    // NATS config names one operator, "operator"; a local stack's is named after the login.
+    const secrets = createStackSecrets(home, mode === 'docker' ? COMPOSE_OPERATOR : operatorName(env));
+    state.secrets = { dir: secrets.dir, operator: secrets.operator };
+    writeState(env, state);
     if (mode === 'docker') await startDockerStack(launcher, plan);
-    else await startLocalStack(launcher, plan);
+    else await startLocalStack(launcher, { ...plan, secrets });
     delete state.startingPid;
     writeState(env, state);
     return { status: 'started', state, moved, ports, home };

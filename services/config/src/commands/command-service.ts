@@ -5,6 +5,9 @@ import type { UpstreamPolicy } from './upstream-policy.js';
 import { rolloutHistory } from '../history/diff.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 
+/** Verbs that only read; every other verb writes and records an actor. */
+const READ_VERBS = new Set(['get', 'list', 'history', 'status']);
+
 /** Attempts when another replica wrote first and the command did not pin a version. */
 const MAX_ATTEMPTS = 5;
 
@@ -26,6 +29,14 @@ export interface CommandServiceHooks {
   upstreamPolicy?: UpstreamPolicy;
 }
 
+/**
+ * Who sent a command, as authenticated by the transport: the NATS identity bound to a v2
+ * subject, or the name of an HTTP token. Undefined on an open bus.
+ */
+export interface CommandCaller {
+  readonly actor: string;
+}
+
 /** A planner run against the freshly read table; undefined means "nothing to write". */
 export type Planner = (current: TableAt, now: Date) => CommandPlan | undefined;
 
@@ -44,11 +55,14 @@ export class CommandService {
     private readonly hooks: CommandServiceHooks = {},
   ) {}
 
-  /** Executes one command and returns its reply; never throws. */
-  async execute(verb: string, body: unknown): Promise<CommandReplyV1> {
+  /**
+   * Executes one command and returns its reply; never throws. With a caller, the caller is the
+   * actor history records, whatever the body says.
+   */
+  async execute(verb: string, body: unknown, caller?: CommandCaller): Promise<CommandReplyV1> {
     this.stats.handled += 1;
     try {
-      return await this.attempt(verb, body);
+      return await this.attempt(verb, caller === undefined ? body : withAuthenticatedActor(verb, body, caller));
     } catch (error) {
       this.stats.failed += 1;
       const failure = asGraylaneError(error);
@@ -145,4 +159,19 @@ export class CommandService {
       this.logger.error({ err: error, version }, 'could not publish the config-changed event');
     }
   }
+}
+
+/**
+ * The body with `actor` set to the authenticated caller. A different `actor` the body asked for
+ * is kept beside it, in the reason (the V1 records have no field for it), so it can inform but
+ * never impersonate.
+ */
+export function withAuthenticatedActor(verb: string, body: unknown, caller: CommandCaller): unknown {
+  // Reads carry no actor (their schemas forbid one) and write no history.
+  if (READ_VERBS.has(verb)) return body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { actor: requested, reason, ...rest } = body as { actor?: unknown; reason?: unknown };
+  const note = typeof requested === 'string' && requested !== caller.actor ? `requested actor "${requested.slice(0, 64)}"` : undefined;
+  const annotated = note === undefined ? reason : typeof reason === 'string' && reason !== '' ? `${reason} (${note})` : note;
+  return { ...rest, actor: caller.actor, ...(annotated === undefined ? {} : { reason: annotated }) };
 }

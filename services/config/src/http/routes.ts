@@ -43,15 +43,19 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.type('text/plain; version=0.0.4').send(text);
   });
 
+  const actors = new WeakMap<FastifyRequest, string>();
   // On the route, before the body is read: a caller without the token gets no parser to probe.
+  // The matching token's name is the actor history records; a body's `actor` is only noted beside it.
   const commandGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const outcome = checkBearer(deps.auth, request.headers.authorization, 'the command API');
     if (outcome instanceof GraylaneError) return reply.code(httpStatusOf(outcome.code)).send({ ok: false, error: outcome.toBody() });
+    if (!deps.auth.open) actors.set(request, outcome.name);
     return undefined;
   };
 
   app.post<{ Params: { verb: string } }>('/api/v1/commands/:verb', { onRequest: commandGuard }, async (request, reply) => {
-    const result = await deps.service.execute(request.params.verb, request.body ?? {});
+    const actor = actors.get(request);
+    const result = await deps.service.execute(request.params.verb, request.body ?? {}, actor === undefined ? undefined : { actor });
     return reply.code(result.ok ? 200 : httpStatusOf(result.error.code)).send(result);
   });
 

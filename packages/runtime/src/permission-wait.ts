@@ -1,0 +1,25 @@
+/**
+ * On a bus with permissions (infra/nats/permissions.conf) a process may be refused an operation
+ * that another role does, such as creating the config bucket; it then waits for that role
+ * instead of failing its start, so processes may still start in any order.
+ */
+
+/** True for the error nats.js raises when the server refuses a publish or subscribe. */
+export function isPermissionDenied(error: unknown): boolean {
+  return error instanceof Error && /permissions? violation/i.test(error.message);
+}
+
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 5_000;
+
+/** Runs `attempt` until it succeeds, retrying with backoff while `retryable(error)`. */
+export async function waitFor<T>(attempt: () => Promise<T>, retryable: (error: unknown) => boolean, stopped: () => boolean): Promise<T> {
+  for (let delay = FIRST_DELAY_MS; ; delay = Math.min(MAX_DELAY_MS, delay * 2)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!retryable(error) || stopped()) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
