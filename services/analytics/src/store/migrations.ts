@@ -65,7 +65,7 @@ ORDER BY (rollout, ts, pool, version, region, status_class, batch_id, bucket)`,
     evaluated_at DateTime('UTC'),
     outcome String COMMENT 'pass, fail or inconclusive',
     action String COMMENT 'none or rollback',
-    body String COMMENT 'the whole VerdictV1 as JSON'
+    body String COMMENT 'the whole verdict as JSON'
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(evaluated_at)
 ORDER BY (rollout, window_end_ms)`,
@@ -81,6 +81,18 @@ ORDER BY (rollout, window_end_ms)`,
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY stream_seq`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'verdict evidence of the sequential judge',
+    // Rows written before keep their V1 body and these defaults.
+    statements: (db) => [
+      `ALTER TABLE ${db}.verdicts ADD COLUMN IF NOT EXISTS schema String DEFAULT 'graylane.verdict/v1' COMMENT 'schema of body'`,
+      `ALTER TABLE ${db}.verdicts ADD COLUMN IF NOT EXISTS tests String DEFAULT '' COMMENT 'TestEvidenceV1[] as JSON: test, statistic, p, e, threshold, effect'`,
+      `ALTER TABLE ${db}.verdicts ADD COLUMN IF NOT EXISTS max_e_value Float64 DEFAULT 0 COMMENT 'largest e-value of the tests'`,
+      `ALTER TABLE ${db}.verdicts ADD COLUMN IF NOT EXISTS evidence_since_ms UInt64 DEFAULT 0 COMMENT 'end of the first window in the evidence'`,
+      `ALTER TABLE ${db}.verdicts ADD COLUMN IF NOT EXISTS evidence_windows UInt32 DEFAULT 0 COMMENT 'windows the evidence holds'`,
     ],
   },
 ];
