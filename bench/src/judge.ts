@@ -109,9 +109,18 @@ function runOnce(settings: GuardrailSettings, rate: number, weight: number, cana
   const result: RunResult = { judgeAt: null, pausedAt: null, referenceAt: null, windows: 0, windowRejects: {}, windowsJudged: {} };
   let evidence: Evidence | undefined;
   let seq = 0;
+  // The reference reads each window's histograms straight from the sampled counts (the real
+  // pipeline is lossless, so they are the same numbers); it keeps running after the judge has
+  // decided, and then only sampling is left to do.
+  const windowStable = new Float64Array(stableCounts.length);
+  const windowCanary = new Float64Array(canaryCounts.length);
   for (let w = 1; w <= WINDOWS; w += 1) {
     const windowStartMs = 1_800_000_000_000 + (w - 1) * WINDOW_S * 1000;
+    const judging = result.judgeAt === null;
     const batches: MetricBatchV1[] = [];
+    windowStable.fill(0);
+    windowCanary.fill(0);
+    const totals = { stable: 0, canary: 0 };
     for (let s = 0; s < WINDOW_S; s += 1) {
       const series: MetricSeriesV1[] = [];
       for (const side of sides) {
@@ -119,8 +128,12 @@ function runOnce(settings: GuardrailSettings, rate: number, weight: number, cana
           ['2xx', side.perSecond * (1 - side.errorRate)],
           ['5xx', side.perSecond * side.errorRate],
         ];
+        const sums = side.pool === 'stable' ? windowStable : windowCanary;
         for (const [statusClass, mean] of classes) {
           const n = side.dist.sample(rng, mean, side.counts);
+          totals[side.pool] += n;
+          if (n > 0) for (let i = 0; i < sums.length; i += 1) sums[i] = (sums[i] ?? 0) + (side.counts[i] ?? 0);
+          if (!judging) continue;
           const one = seriesOf(side.pool, statusClass, side.dist, side.counts, n);
           if (one !== undefined) series.push(one);
         }
@@ -131,13 +144,13 @@ function runOnce(settings: GuardrailSettings, rate: number, weight: number, cana
       const startMs = windowStartMs + s * 1000;
       batches.push({ schema: 'graylane.metric-batch/v1', batchId: `p1:${seq}`, proxyId: 'p1', seq, configVersion: 1, windowStartMs: startMs, windowEndMs: startMs + 1000, series });
     }
-    const windowEndMs = windowStartMs + WINDOW_S * 1000;
-    const { counts, buckets } = windowRowsOfBatchRows(rowsOfBatches(batches), ROLLOUT, windowStartMs, windowEndMs);
-    const pools = poolsOfRows(counts, buckets);
-    const stable = sideOf(pools, 'stable', 'v1');
-    const canary = sideOf(pools, 'canary', 'v2');
     result.windows = w;
-    if (result.judgeAt === null) {
+    if (judging) {
+      const windowEndMs = windowStartMs + WINDOW_S * 1000;
+      const { counts, buckets } = windowRowsOfBatchRows(rowsOfBatches(batches), ROLLOUT, windowStartMs, windowEndMs);
+      const pools = poolsOfRows(counts, buckets);
+      const stable = sideOf(pools, 'stable', 'v1');
+      const canary = sideOf(pools, 'canary', 'v2');
       evidence ??= new Evidence('v1', 'v2', windowEndMs);
       const judgement = judge(settings, evidence, stable, canary);
       for (const test of judgement.tests) {
@@ -148,12 +161,18 @@ function runOnce(settings: GuardrailSettings, rate: number, weight: number, cana
       if (judgement.outcome === 'fail') result.judgeAt = w;
       else if (result.pausedAt === null && judgement.inconclusiveStreak >= settings.inconclusiveLimit) result.pausedAt = w;
     }
-    if (result.referenceAt === null && stable.requests >= settings.minRequests && canary.requests >= settings.minRequests) {
-      if (mannWhitneyPValue(stable.buckets, canary.buckets) < REFERENCE_P) result.referenceAt = w;
+    if (result.referenceAt === null && totals.stable >= settings.minRequests && totals.canary >= settings.minRequests) {
+      if (mannWhitneyPValue(entriesOf(stableDist, windowStable), entriesOf(canaryDist, windowCanary)) < REFERENCE_P) result.referenceAt = w;
     }
     if (result.judgeAt !== null && result.referenceAt !== null) break;
   }
   return result;
+}
+
+function entriesOf(dist: BucketDistribution, counts: Float64Array): [number, number][] {
+  const entries: [number, number][] = [];
+  for (let i = 0; i < counts.length; i += 1) if ((counts[i] ?? 0) > 0) entries.push([dist.buckets[i] ?? 0, counts[i] ?? 0]);
+  return entries;
 }
 
 interface CellSummary {
