@@ -111,5 +111,6 @@ export function mixtureEValue(logProducts: Float64Array): number {
   for (const value of logProducts) max = Math.max(max, value);
   let sum = 0;
   for (const value of logProducts) sum += Math.exp(value - max);
-  return Math.exp(max + Math.log(sum / logProducts.length));
+  // Capped at the largest double: JSON has no Infinity, and beyond 1e308 nothing changes.
+  return Math.min(Number.MAX_VALUE, Math.exp(max + Math.log(sum / logProducts.length)));
 }

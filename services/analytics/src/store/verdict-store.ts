@@ -43,7 +43,7 @@ export class VerdictStore implements VerdictSource {
           body: JSON.stringify(verdict),
           schema: verdict.schema,
           tests: JSON.stringify(verdict.tests),
-          max_e_value: Math.max(0, ...verdict.tests.map((t) => (Number.isFinite(t.eValue) ? t.eValue : Number.MAX_VALUE))),
+          max_e_value: Math.max(0, ...verdict.tests.map((t) => t.eValue)),
           evidence_since_ms: verdict.evidence.sinceMs,
           evidence_windows: verdict.evidence.windows,
         },
