@@ -161,12 +161,12 @@ describe('GuardrailLoop against ClickHouse and JetStream', () => {
     const stored = await verdictStore.verdicts('slow', 3_600);
     expect(stored.map((verdict) => verdict.window.endMs)).toEqual([...windows].reverse());
     const rollback = stored[2]!;
-    expect(rollback).toMatchObject({ schema: 'graylane.verdict/v2', action: 'rollback', evidence: { windows: 1, falseRollbackBudget: 0.005 } });
+    expect(rollback).toMatchObject({ schema: 'graylane.verdict/v2', action: 'rollback', evidence: { windows: 1, falseRollbackBudget: 0.0025 } });
     expect(rollback.canary.p99Ms / rollback.stable.p99Ms).toBeGreaterThan(2.5);
     const median = 'tests' in rollback ? rollback.tests.find((t) => t.test === 'latency-median') : undefined;
-    expect(median).toMatchObject({ breached: true, canaryRequests: 1_000, pooledRequests: 2_000, eThreshold: 600 });
+    expect(median).toMatchObject({ breached: true, canaryRequests: 1_000, pooledRequests: 2_000, eThreshold: 1200 });
     expect(median!.canaryMarked).toBeGreaterThan(950);
-    expect(median!.eValue).toBeGreaterThan(600);
+    expect(median!.eValue).toBeGreaterThan(1200);
     expect(median!.effect).toBeGreaterThan(2.5);
     expect(stored[0]).toMatchObject({ evidence: { windows: 3 }, canary: { requests: 3_000 } });
     expect((await verdictStore.verdicts('quiet', 3_600))[0]!.reason).toMatch(/^too little traffic/);
@@ -178,7 +178,7 @@ describe('GuardrailLoop against ClickHouse and JetStream', () => {
       ['graylane.verdict/v2', 2],
       ['graylane.verdict/v2', 3],
     ]);
-    expect(Number(rows[0]!.max_e_value)).toBeGreaterThan(600);
+    expect(Number(rows[0]!.max_e_value)).toBeGreaterThan(1200);
   });
 
   it('copies the events stream into the events table once', async () => {

@@ -30,12 +30,12 @@ describe('judge', () => {
     expect(verdict.outcome).toBe('fail');
     expect(verdict.breaches).toEqual(['p99-ratio']);
     const median = verdict.tests.find((t) => t.test === 'latency-median');
-    expect(median).toMatchObject({ breached: true, canaryRequests: 400, pooledRequests: 2400, eThreshold: 600 });
-    expect(median!.eValue).toBeGreaterThan(600);
+    expect(median).toMatchObject({ breached: true, canaryRequests: 400, pooledRequests: 2400, eThreshold: 1200 });
+    expect(median!.eValue).toBeGreaterThan(1200);
     expect(median!.windowPValue).toBeLessThan(1e-10);
     expect(median!.effect).toBeGreaterThan(2.5);
     expect(median!.statistic).toMatch(/^window: canary 400 of \d+ above [\d.]+ ms, [\d.]+ expected if no worse$/);
-    expect(verdict.reason).toMatch(/^canary worse: latency-median e=[\d.e+]+ of 600.00, effect [\d.]+x \(bar 1.20x\)/);
+    expect(verdict.reason).toMatch(/^canary worse: latency-median e=[\d.e+]+ of 1.2e\+3, effect [\d.]+x \(bar 1.20x\)/);
   });
 
   it('passes identical sides however many windows it sees, and never fails a slowdown below the margin', () => {
@@ -46,7 +46,7 @@ describe('judge', () => {
       // 1.1x is real here, and after a few windows proven (e-value above the bar), but below 1.2x.
       expect(judge(settings, slightly, side('v1', spread(2000)), side('v2', spread(400, 10, 40, 1.1))).outcome).toBe('pass');
     }
-    expect(judge(settings, slightly, side('v1', spread(2000)), side('v2', spread(400, 10, 40, 1.1))).tests[0]!.eValue).toBeGreaterThan(600);
+    expect(judge(settings, slightly, side('v1', spread(2000)), side('v2', spread(400, 10, 40, 1.1))).tests[0]!.eValue).toBeGreaterThan(1200);
   });
 
   it('accumulates windows too small alone: inconclusive until each side has minRequests, then judged', () => {
@@ -74,7 +74,7 @@ describe('judge', () => {
     let last = judge(small, evidence, errors(0.001, 50_000), errors(0.004, 50_000));
     for (let w = 0; w < 5; w += 1) last = judge(small, evidence, errors(0.001, 50_000), errors(0.004, 50_000));
     const smallTest = last.tests.find((t) => t.test === 'error-rate');
-    expect(smallTest!.eValue).toBeGreaterThan(600);
+    expect(smallTest!.eValue).toBeGreaterThan(1200);
     expect(last.outcome).toBe('pass');
   });
 
