@@ -55,9 +55,9 @@ export function windowRowsOfBatchRows(
   for (const row of rows.buckets) {
     if (row.rollout !== rollout || row.ts < from || row.ts >= to) continue;
     let byVersion = buckets.get(row.pool);
-    if (byVersion === undefined) buckets.set(row.pool, (byVersion = new Map()));
+    if (byVersion === undefined) buckets.set(row.pool, (byVersion = new Map<string, Map<number, PoolBucketRow>>()));
     let byBucket = byVersion.get(row.version);
-    if (byBucket === undefined) byVersion.set(row.version, (byBucket = new Map()));
+    if (byBucket === undefined) byVersion.set(row.version, (byBucket = new Map<number, PoolBucketRow>()));
     const sum = byBucket?.get(row.bucket);
     if (sum === undefined) byBucket?.set(row.bucket, { pool: row.pool, version: row.version, bucket: row.bucket, count: row.count });
     else sum.count += row.count;
