@@ -6,7 +6,7 @@ import {
   REPORT_SUBJECT,
   type CommandReplyV1,
   type CommandVerb,
-  type ReportReplyV1,
+  type ReportReplyV2,
   type ReportRequestV1,
 } from '@graylane/contracts';
 import { decodeJson, encodeJson, natsConnectionOptions, redactNatsUrl, type NatsAuth } from '@graylane/runtime';
@@ -58,8 +58,8 @@ export class ControlPlaneClient {
     return reply;
   }
 
-  async report(request: ReportRequestV1): Promise<Extract<ReportReplyV1, { ok: true }>['report']> {
-    const reply = (await this.request(REPORT_SUBJECT, request, 'analytics')) as ReportReplyV1;
+  async report(request: ReportRequestV1): Promise<Extract<ReportReplyV2, { ok: true }>['report']> {
+    const reply = (await this.request(REPORT_SUBJECT, request, 'analytics')) as ReportReplyV2;
     if (!reply.ok) throw new GraylaneError(reply.error.code, reply.error.message);
     return reply.report;
   }

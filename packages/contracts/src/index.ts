@@ -20,6 +20,8 @@ export {
   CONFIG_CHANGED_SUBJECT,
   STEP_LEASE_KEY,
   ROLLBACK_CONSUMER,
+  GUARDRAIL_PAUSE_SUBJECT,
+  GUARDRAIL_PAUSE_CONSUMER,
 } from './subjects.js';
 export { DURATION_PATTERN, parseDuration } from './duration.js';
 export {
@@ -29,6 +31,7 @@ export {
   MatchConditionV1,
   RuleV1,
   AnalysisSpecV1,
+  AnalysisSpecV2,
   StepV1,
   RegionsSpecV1,
   UserListsV1,
@@ -69,5 +72,14 @@ export {
 export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
 export { SESSION_BINDING_SUBJECT, SessionBindingChangedV1 } from './session-binding.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
+export {
+  GuardrailTestName,
+  TestEvidenceV1,
+  EvidenceSummaryV1,
+  VerdictV2,
+  GuardrailPauseEventV1,
+  ReportV2,
+  ReportReplyV2,
+} from './guardrail.js';
 export { type ValidationIssue, validationIssues, parseWith } from './validate.js';
 export { JSON_SCHEMAS } from './json-schemas.js';

@@ -63,6 +63,26 @@ export const AnalysisSpecV1 = Type.Object(
 );
 export type AnalysisSpecV1 = Static<typeof AnalysisSpecV1>;
 
+/**
+ * `AnalysisSpecV1` plus the low-traffic policy. Every V1 spec is a V2 spec with the same meaning
+ * for its fields, as analytics' sequential judge reads them (docs/reports.md).
+ */
+export const AnalysisSpecV2 = Type.Object(
+  {
+    ...AnalysisSpecV1.properties,
+    inconclusiveLimit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000, description: 'windows in a row with too little traffic before onInconclusive acts' }),
+    ),
+    onInconclusive: Type.Optional(
+      Type.Union([Type.Literal('pause'), Type.Literal('alert')], {
+        description: 'pause: the config service pauses the rollout; alert: verdicts and a warning log say so, the canary keeps its weight',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AnalysisSpecV2 = Static<typeof AnalysisSpecV2>;
+
 export const StepV1 = Type.Object(
   { weight: WeightPercent, pause: Type.Optional(Duration) },
   { additionalProperties: false },
@@ -141,7 +161,9 @@ export const RolloutBodyV1 = Type.Object(
       Type.Object({ cookie: Type.String({ minLength: 1 }), ttl: Duration }, { additionalProperties: false }),
     ),
     regions: Type.Optional(RegionsSpecV1),
-    analysis: Type.Optional(AnalysisSpecV1),
+    // V1 specs stay valid as they were; V2 adds the low-traffic policy (a superset, so the union
+    // accepts exactly what V2 accepts, and says which shapes exist).
+    analysis: Type.Optional(Type.Union([AnalysisSpecV1, AnalysisSpecV2])),
     steps: Type.Optional(Type.Array(StepV1)),
   },
   { additionalProperties: false },

@@ -83,3 +83,9 @@ export const ROLLBACK_SUBJECT = 'graylane.events.v1.rollback';
 export const CONFIG_CHANGED_SUBJECT = 'graylane.events.v1.config-changed';
 /** Durable consumer of {@link ROLLBACK_SUBJECT} shared by config replicas. */
 export const ROLLBACK_CONSUMER = 'graylane-config-rollbacks';
+
+/** GuardrailPauseEventV1, published by analytics when a rollout has too little traffic to judge. */
+export const GUARDRAIL_PAUSE_SUBJECT = 'graylane.events.v1.guardrail-pause';
+
+/** Durable consumer of {@link GUARDRAIL_PAUSE_SUBJECT} shared by config replicas. */
+export const GUARDRAIL_PAUSE_CONSUMER = 'graylane-config-guardrail-pauses';

@@ -7,7 +7,7 @@ import { RoutingTableWatch } from './guardrails/routing-table-watch.js';
 import { EventsRecorder } from './nats/events-recorder.js';
 import { MetricsConsumer } from './nats/metrics-consumer.js';
 import { startReportResponder } from './nats/report-responder.js';
-import { rollbackPublisher } from './nats/rollback-publisher.js';
+import { guardrailPublishers } from './nats/rollback-publisher.js';
 import { AnalyticsMetrics } from './self-metrics.js';
 import { createClickHouse, type ClickHouseClient } from './store/clickhouse.js';
 import { EventStore } from './store/event-store.js';
@@ -55,11 +55,13 @@ async function main(): Promise<void> {
   state.consumer = consumer;
   const responder = startReportResponder(nc, reports, logger.child({ module: 'reports' }));
   const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }));
+  const publishers = await guardrailPublishers(nc);
   const guardrails = new GuardrailLoop(
     {
       pools: store,
       verdicts: verdictStore,
-      publishRollback: await rollbackPublisher(nc),
+      publishRollback: publishers.rollback,
+      publishPause: publishers.pause,
       table: () => tableWatch.latest,
       now: () => Date.now(),
       logger: logger.child({ module: 'guardrails' }),

@@ -6,6 +6,7 @@ import { serveCommands } from './nats/command-responder.js';
 import { configChangedPublisher } from './nats/event-publisher.js';
 import { HeartbeatTracker } from './nats/heartbeat-tracker.js';
 import { consumeRollbacks } from './nats/rollback-consumer.js';
+import { consumeGuardrailPauses } from './nats/guardrail-pause-consumer.js';
 import { startStepDriver } from './steps/step-driver.js';
 import { StepLease } from './steps/step-lease.js';
 import { natsVerdictSource } from './steps/verdict-client.js';
@@ -28,6 +29,7 @@ const service = new CommandService(new RoutingTableStore(kv), logger.child({ mod
 if (config.allowLinkLocalUpstreams) logger.warn('GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS=true: rollouts may send traffic to link-local and cloud metadata addresses');
 const subscription = serveCommands(nc, service, logger.child({ module: 'nats' }), { acceptV1: config.acceptV1Commands });
 const stopRollbacks = await consumeRollbacks(nc, service, logger.child({ module: 'rollbacks' }));
+const stopPauses = await consumeGuardrailPauses(nc, service, logger.child({ module: 'guardrail-pauses' }));
 const steps = startStepDriver(
   service,
   new StepLease(kv, config.replicaId, config.stepLeaseMs),
@@ -47,5 +49,6 @@ closeOnSignals(logger, [
   () => subscription.unsubscribe(),
   () => heartbeatSubscription.unsubscribe(),
   stopRollbacks,
+  stopPauses,
   steps.stop,
 ]);

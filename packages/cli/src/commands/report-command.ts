@@ -2,6 +2,7 @@ import { GraylaneError, parseDuration } from '@graylane/contracts';
 import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
+import { verdictLines } from './report-verdicts.js';
 
 export async function reportCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
   const [name] = args.positionals;
@@ -35,4 +36,5 @@ export async function reportCommand(client: ControlPlaneClient, args: CliArgs, o
       ]),
     ),
   );
+  for (const line of verdictLines(report.verdicts)) output.out(line);
 }

@@ -1,164 +1,203 @@
-import { parseDuration, type AnalysisSpecV1, type SideEvidenceV1, type VerdictOutcome } from '@graylane/contracts';
-import { bucketValueUs, quantileFromEntries } from '@graylane/histogram';
-import { errorIncreasePValue, exceedancePValue } from './statistics.js';
+import { parseDuration, type AnalysisSpecV1, type AnalysisSpecV2, type SideEvidenceV1, type TestEvidenceV1, type VerdictOutcome } from '@graylane/contracts';
+import { Evidence, GUARDRAIL_TESTS, type GuardrailTest, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
+
+export { Evidence, type SideStats } from './evidence.js';
 
 /** A rollout's `analysis` block with every default filled in. */
 export interface GuardrailSettings {
   readonly intervalMs: number;
+  /** Requests each side needs, summed since the evidence began, before a verdict can pass. */
   readonly minRequests: number;
+  /** Smallest canary/stable latency ratio (at the median and at P99) that may fail. */
   readonly maxP99Ratio: number;
+  /** Smallest error-rate increase (absolute, 0.005 = 0.5 points) that may fail. */
   readonly maxErrorRateIncrease: number;
+  /** Absolute floor beside `maxP99Ratio`: a latency effect must also exceed stable by this many ms. */
   readonly minP99IncreaseMs: number;
-  readonly consecutiveFailures: number;
+  /** False-rollback budget over the whole rollout, split equally between the three tests. */
   readonly significance: number;
   readonly enabled: boolean;
+  readonly inconclusiveLimit: number;
+  readonly onInconclusive: 'pause' | 'alert';
 }
 
 /** Defaults for fields a spec leaves out; docs/reports.md lists them for operators. */
 export const GUARDRAIL_DEFAULTS: GuardrailSettings = Object.freeze({
   intervalMs: 10_000,
   minRequests: 200,
-  maxP99Ratio: 1.5,
-  maxErrorRateIncrease: 0.01,
-  // 2 ms against 1 ms is a ratio of 2 and no user notices it.
-  minP99IncreaseMs: 5,
-  consecutiveFailures: 2,
-  significance: 0.01,
+  // Margins are minimum effect sizes now, not the null hypothesis: a 1.3x slowdown or +0.5 point
+  // of errors is worth rolling back once it is proven; smaller ones are not.
+  maxP99Ratio: 1.2,
+  maxErrorRateIncrease: 0.005,
+  // Small enough not to hide a fast service (3 ms P99: effective ratio 1.33); a 1 ms change at
+  // the median of a 1 ms service is still not worth a rollback.
+  minP99IncreaseMs: 1,
+  // 1 rollout in 400 rolled back though no worse, whatever it lasts; the bench measured 2 of 2 400
+  // simulated A/A rollouts at 0.005 (1 of 200 in two cells, the issue's ceiling), hence the margin.
+  significance: 0.0025,
   enabled: true,
+  // 5 minutes at 10 s windows.
+  inconclusiveLimit: 30,
+  onInconclusive: 'alert',
 });
 
-/** Fills in the defaults. The spec schema already bounds each field. */
-export function settingsOf(analysis: AnalysisSpecV1): GuardrailSettings {
+/** Fills in the defaults. The spec schema already bounds each field; `consecutiveFailures` is ignored. */
+export function settingsOf(analysis: AnalysisSpecV1 | AnalysisSpecV2): GuardrailSettings {
+  const v2: AnalysisSpecV2 = analysis;
   return Object.freeze({
-    intervalMs: analysis.interval === undefined ? GUARDRAIL_DEFAULTS.intervalMs : Math.max(1_000, parseDuration(analysis.interval)),
-    minRequests: analysis.minRequests ?? GUARDRAIL_DEFAULTS.minRequests,
-    maxP99Ratio: analysis.maxP99Ratio ?? GUARDRAIL_DEFAULTS.maxP99Ratio,
-    maxErrorRateIncrease: analysis.maxErrorRateIncrease ?? GUARDRAIL_DEFAULTS.maxErrorRateIncrease,
-    minP99IncreaseMs: analysis.minP99IncreaseMs ?? GUARDRAIL_DEFAULTS.minP99IncreaseMs,
-    consecutiveFailures: analysis.consecutiveFailures ?? GUARDRAIL_DEFAULTS.consecutiveFailures,
-    significance: analysis.significance ?? GUARDRAIL_DEFAULTS.significance,
-    enabled: analysis.enabled ?? GUARDRAIL_DEFAULTS.enabled,
+    intervalMs: v2.interval === undefined ? GUARDRAIL_DEFAULTS.intervalMs : Math.max(1_000, parseDuration(v2.interval)),
+    minRequests: v2.minRequests ?? GUARDRAIL_DEFAULTS.minRequests,
+    maxP99Ratio: v2.maxP99Ratio ?? GUARDRAIL_DEFAULTS.maxP99Ratio,
+    maxErrorRateIncrease: v2.maxErrorRateIncrease ?? GUARDRAIL_DEFAULTS.maxErrorRateIncrease,
+    minP99IncreaseMs: v2.minP99IncreaseMs ?? GUARDRAIL_DEFAULTS.minP99IncreaseMs,
+    significance: v2.significance ?? GUARDRAIL_DEFAULTS.significance,
+    enabled: v2.enabled ?? GUARDRAIL_DEFAULTS.enabled,
+    inconclusiveLimit: v2.inconclusiveLimit ?? GUARDRAIL_DEFAULTS.inconclusiveLimit,
+    onInconclusive: v2.onInconclusive ?? GUARDRAIL_DEFAULTS.onInconclusive,
   });
 }
 
-/** One side's traffic in the window: counts and its summed latency histogram. */
-export interface SideStats {
-  readonly version: string;
-  readonly requests: number;
-  readonly errors: number;
-  /** `[bucket index, count]` of the side's latency histogram, any order. */
-  readonly buckets: ReadonlyArray<readonly [number, number]>;
-}
-
-/** The judgement of one window, before it is tied to a rollout, a version and a time. */
+/** The judgement of one window on the evidence so far, before it is tied to a rollout and a time. */
 export interface Judgement {
   outcome: VerdictOutcome;
+  /** V1 names: both latency tests report as 'p99-ratio'. */
   breaches: ('p99-ratio' | 'error-rate')[];
   reason: string;
+  tests: TestEvidenceV1[];
   p99Ratio: number | null;
   errorRateIncrease: number;
+  /** The error test's p-value in this window alone. */
   errorPValue: number;
+  /** Totals since the evidence began. */
   stable: SideEvidenceV1;
   canary: SideEvidenceV1;
+  /** Windows in a row, up to this one, with too little traffic (reset by any conclusive window). */
+  inconclusiveStreak: number;
+  needs: string;
 }
 
-/** The share of requests above a P99, by definition. */
-const P99_TAIL = 0.01;
+/** Quantile each latency test's effect is measured at. */
+const EFFECT_QUANTILE: Record<Exclude<GuardrailTest, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
 
 /**
- * Compares canary with stable over one window. Pure: same inputs, same verdict.
+ * Adds one window to `evidence` and judges the rollout on everything since the evidence began.
+ * Pure apart from `evidence`, which it extends: no clock, no I/O.
  *
- * - Either side below `minRequests` → `inconclusive` (never a pass, never a failure).
- * - P99 breach: canary P99 above stable P99 × `maxP99Ratio` AND above it by more than
- *   `minP99IncreaseMs`, AND significant: the share of canary requests above that threshold must
- *   exceed 1 % by a one-sided binomial test at `significance` — so a handful of slow requests in
- *   a small sample does not move a P99 far enough to count.
- * - Error breach: canary error rate above stable's by more than `maxErrorRateIncrease`, AND a
- *   one-sided two-proportion z-test at `significance` that the increase exceeds that margin.
+ * A test breaches when its mixture e-value reaches 3/`significance` (so the three together roll a
+ * canary that is no worse back with probability at most `significance`, however many windows
+ * are looked at) AND its effect estimate is above the margin: the latency ratio above
+ * max(`maxP99Ratio`, 1 + `minP99IncreaseMs` / stable's latency at that quantile), the error rate
+ * above stable's by more than `maxErrorRateIncrease`. Any breach fails the verdict. Without a
+ * breach, a verdict passes once each side has `minRequests` requests in the evidence; before
+ * that it is inconclusive.
  */
-export function judge(settings: GuardrailSettings, stable: SideStats, canary: SideStats): Judgement {
-  const stableEvidence = evidenceOf(stable);
-  const canaryEvidence = evidenceOf(canary);
-  const stableRate = stableEvidence.errorRate;
-  const canaryRate = canaryEvidence.errorRate;
-  const errorRateIncrease = canaryRate - stableRate;
-  const errorPValue = errorIncreasePValue(stable.errors, stable.requests, canary.errors, canary.requests, settings.maxErrorRateIncrease);
-  const p99Ratio = stableEvidence.p99Ms > 0 ? canaryEvidence.p99Ms / stableEvidence.p99Ms : null;
-  const base = { p99Ratio, errorRateIncrease, errorPValue, stable: stableEvidence, canary: canaryEvidence };
-
-  const short = [stable, canary].filter((side) => side.requests < settings.minRequests);
-  if (short.length > 0) {
-    const which = `stable ${stable.requests}, canary ${canary.requests}`;
-    return { ...base, outcome: 'inconclusive', breaches: [], reason: `too little traffic: ${which} requests, need ${settings.minRequests} per side` };
-  }
-
-  const breaches: Judgement['breaches'] = [];
-  const reasons: string[] = [];
-  const thresholdMs = Math.max(stableEvidence.p99Ms * settings.maxP99Ratio, stableEvidence.p99Ms + settings.minP99IncreaseMs);
-  if (canaryEvidence.p99Ms > thresholdMs) {
-    const above = countAboveMs(canary.buckets, thresholdMs);
-    const pValue = exceedancePValue(above, canary.requests, P99_TAIL);
-    if (pValue < settings.significance) {
-      breaches.push('p99-ratio');
-      reasons.push(
-        `canary p99 ${fmtMs(canaryEvidence.p99Ms)} is ${fmtRatio(p99Ratio)} stable ${fmtMs(stableEvidence.p99Ms)} (max ${settings.maxP99Ratio}x and +${settings.minP99IncreaseMs} ms; ${above}/${canary.requests} above ${fmtMs(thresholdMs)}, p=${pValue.toExponential(1)})`,
-      );
-    } else {
-      reasons.push(`canary p99 ${fmtMs(canaryEvidence.p99Ms)} above ${fmtMs(thresholdMs)} but not significant (p=${pValue.toFixed(3)})`);
-    }
-  }
-  if (errorRateIncrease > settings.maxErrorRateIncrease) {
-    if (errorPValue < settings.significance) {
-      breaches.push('error-rate');
-      reasons.push(
-        `canary error rate ${fmtPct(canaryRate)} exceeds stable ${fmtPct(stableRate)} by more than ${fmtPct(settings.maxErrorRateIncrease)} (p=${errorPValue.toExponential(1)})`,
-      );
-    } else {
-      reasons.push(`canary error rate ${fmtPct(canaryRate)} above stable ${fmtPct(stableRate)} but not significant (p=${errorPValue.toFixed(3)})`);
-    }
-  }
-  if (breaches.length > 0) return { ...base, outcome: 'fail', breaches, reason: reasons.join('; ') };
-  const summary = `canary p99 ${fmtMs(canaryEvidence.p99Ms)} vs stable ${fmtMs(stableEvidence.p99Ms)}, errors ${fmtPct(canaryRate)} vs ${fmtPct(stableRate)}`;
-  return { ...base, outcome: 'pass', breaches, reason: reasons.length > 0 ? `${summary}; ${reasons.join('; ')}` : summary };
-}
-
-/**
- * The failure streak after a verdict: a failure extends it, a pass ends it, and an inconclusive
- * window leaves it as it was — too little traffic is no evidence either way.
- */
-export function nextStreak(previous: number, outcome: VerdictOutcome): number {
-  if (outcome === 'fail') return previous + 1;
-  if (outcome === 'pass') return 0;
-  return previous;
-}
-
-function evidenceOf(side: SideStats): SideEvidenceV1 {
-  const p99Us = side.buckets.length === 0 ? 0 : quantileFromEntries(side.buckets, 0.99);
+export function judge(settings: GuardrailSettings, evidence: Evidence, stable: SideStats, canary: SideStats): Judgement {
+  const windowTests = evidence.addWindow(stable, canary);
+  const eThreshold = GUARDRAIL_TESTS.length / settings.significance;
+  const tests = windowTests.map((seen) => testEvidence(settings, evidence, seen, eThreshold));
+  const stableSide = sideEvidence(evidence.stableVersion, evidence.stable);
+  const canarySide = sideEvidence(evidence.canaryVersion, evidence.canary);
+  const errorRateIncrease = canarySide.errorRate - stableSide.errorRate;
+  const p99Ratio = stableSide.p99Ms > 0 ? canarySide.p99Ms / stableSide.p99Ms : null;
+  const errorPValue = windowTests.find((t) => t.test === 'error-rate')?.windowPValue ?? 1;
+  const breached = tests.filter((t) => t.breached);
+  const enough = evidence.stable.requests >= settings.minRequests && evidence.canary.requests >= settings.minRequests;
+  const outcome: VerdictOutcome = breached.length > 0 ? 'fail' : enough ? 'pass' : 'inconclusive';
+  evidence.inconclusiveStreak = outcome === 'inconclusive' ? evidence.inconclusiveStreak + 1 : 0;
+  const breaches = [...new Set(breached.map((t) => (t.test === 'error-rate' ? ('error-rate' as const) : ('p99-ratio' as const))))];
+  const strongest = tests.reduce((a, b) => (Math.log(b.eValue) / Math.log(b.eThreshold) > Math.log(a.eValue) / Math.log(a.eThreshold) ? b : a));
+  const totals = `${evidence.windows} windows: canary ${canarySide.requests} requests, stable ${stableSide.requests}`;
+  const needs = needsLine(settings, evidence);
+  let reason: string;
+  if (outcome === 'fail') reason = `canary worse: ${breached.map(describe).join('; ')} (${totals})`;
+  else if (outcome === 'pass') reason = `no proven regression over ${totals}; closest: ${describe(strongest)}`;
+  else reason = `too little traffic: ${totals}; ${needs}`;
   return {
-    version: side.version,
-    requests: side.requests,
-    errors: side.errors,
-    errorRate: side.requests === 0 ? 0 : side.errors / side.requests,
-    // Microsecond resolution is all the histogram holds.
-    p99Ms: Math.round(p99Us) / 1000,
+    outcome,
+    breaches,
+    reason,
+    tests,
+    p99Ratio,
+    errorRateIncrease,
+    errorPValue,
+    stable: stableSide,
+    canary: canarySide,
+    inconclusiveStreak: evidence.inconclusiveStreak,
+    needs,
   };
 }
 
-/** Requests whose bucket's representative latency is above `thresholdMs`. */
-function countAboveMs(buckets: ReadonlyArray<readonly [number, number]>, thresholdMs: number): number {
-  let above = 0;
-  for (const [bucket, count] of buckets) if (bucketValueUs(bucket) / 1000 > thresholdMs) above += count;
-  return above;
+function testEvidence(settings: GuardrailSettings, evidence: Evidence, seen: WindowTest, eThreshold: number): TestEvidenceV1 {
+  let effect: number;
+  let effectThreshold: number;
+  if (seen.test === 'error-rate') {
+    effect = rateOf(evidence.canary) - rateOf(evidence.stable);
+    effectThreshold = settings.maxErrorRateIncrease;
+  } else {
+    const q = EFFECT_QUANTILE[seen.test];
+    const stableMs = evidence.stable.quantileMs(q);
+    const canaryMs = evidence.canary.quantileMs(q);
+    effect = stableMs > 0 ? canaryMs / stableMs : 0;
+    effectThreshold = effectiveRatio(settings, stableMs);
+  }
+  const { canaryMarked, marked, canary, pooled } = seen.window;
+  const expected = pooled === 0 ? 0 : (marked * canary) / pooled;
+  const what = seen.test === 'error-rate' ? 'errors' : `above ${seen.thresholdMs ?? 0} ms`;
+  return {
+    test: seen.test,
+    statistic: `window: canary ${canaryMarked} of ${marked} ${what}, ${expected.toFixed(1)} expected if no worse`,
+    canaryMarked,
+    marked,
+    canaryRequests: canary,
+    pooledRequests: pooled,
+    thresholdMs: seen.thresholdMs,
+    windowPValue: seen.windowPValue,
+    eValue: seen.eValue,
+    eThreshold,
+    effect,
+    effectThreshold,
+    breached: seen.eValue >= eThreshold && effect > effectThreshold,
+  };
 }
 
-function fmtMs(ms: number): string {
-  return `${ms.toFixed(1)} ms`;
+/**
+ * The relative and absolute latency margins as one ratio: a slowdown counts when it is both
+ * `maxP99Ratio` times stable and `minP99IncreaseMs` above it. Shown in every verdict, so a fast
+ * service can see how far its floor lifts the bar.
+ */
+export function effectiveRatio(settings: Pick<GuardrailSettings, 'maxP99Ratio' | 'minP99IncreaseMs'>, stableMs: number): number {
+  return stableMs > 0 ? Math.max(settings.maxP99Ratio, 1 + settings.minP99IncreaseMs / stableMs) : settings.maxP99Ratio;
 }
 
-function fmtRatio(ratio: number | null): string {
-  return ratio === null ? 'n/a x' : `${ratio.toFixed(2)}x`;
+/** How much traffic the settings need, and how long that takes at the rates seen so far. */
+function needsLine(settings: GuardrailSettings, evidence: Evidence): string {
+  const seconds = (evidence.windows * settings.intervalMs) / 1000;
+  const canaryRate = seconds > 0 ? evidence.canary.requests / seconds : 0;
+  const stableRate = seconds > 0 ? evidence.stable.requests / seconds : 0;
+  const slowest = Math.min(canaryRate, stableRate);
+  const head = `a pass needs ${settings.minRequests} requests per side`;
+  if (slowest <= 0) return `${head}; no traffic seen on ${canaryRate <= 0 ? 'canary' : 'stable'} yet`;
+  const windows = Math.ceil(settings.minRequests / (slowest * (settings.intervalMs / 1000)));
+  return `${head}: ${windows} window${windows === 1 ? '' : 's'} at ${canaryRate.toFixed(1)} canary, ${stableRate.toFixed(1)} stable req/s`;
 }
 
-function fmtPct(rate: number): string {
-  return `${(rate * 100).toFixed(2)} %`;
+function describe(test: TestEvidenceV1): string {
+  const effect = test.test === 'error-rate' ? `${fmtPoints(test.effect)} (margin ${fmtPoints(test.effectThreshold)})` : `${test.effect.toFixed(2)}x (bar ${test.effectThreshold.toFixed(2)}x)`;
+  return `${test.test} e=${fmtE(test.eValue)} of ${fmtE(test.eThreshold)}, effect ${effect}`;
+}
+
+function sideEvidence(version: string, totals: SideTotals): SideEvidenceV1 {
+  return { version, requests: totals.requests, errors: totals.errors, errorRate: rateOf(totals), p99Ms: totals.quantileMs(0.99) };
+}
+
+function rateOf(totals: SideTotals): number {
+  return totals.requests === 0 ? 0 : totals.errors / totals.requests;
+}
+
+function fmtE(value: number): string {
+  return value >= 1000 || value < 0.01 ? value.toExponential(1) : value.toFixed(2);
+}
+
+function fmtPoints(rate: number): string {
+  return `${rate >= 0 ? '+' : ''}${(rate * 100).toFixed(2)} pt`;
 }

@@ -42,6 +42,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <h2>Versions</h2>
 <table id="pools"><thead><tr><th>pool</th><th>version</th><th class="num">requests</th><th class="num">errors</th><th class="num">error rate</th><th class="num">P50 ms</th><th class="num">P95 ms</th><th class="num">P99 ms</th><th class="num">P99.9 ms</th></tr></thead><tbody></tbody></table>
 <h2>Guardrail verdicts</h2>
+<p id="judging"></p>
 <table id="verdicts"><thead><tr><th>window end</th><th>outcome</th><th>action</th><th class="num">stable P99 ms</th><th class="num">canary P99 ms</th><th class="num">stable / canary requests</th><th>reason</th></tr></thead><tbody></tbody></table>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -107,12 +108,14 @@ async function refresh() {
       [p.pool, p.version, p.requests, p.errors, (p.errorRate * 100).toFixed(2) + ' %',
        ms(p.p50Ms, p.requests), ms(p.p95Ms, p.requests), ms(p.p99Ms, p.requests), ms(p.p999Ms, p.requests)],
       ['', '', 'num', 'num', 'num', 'num', 'num', 'num', 'num'])));
+    $('judging').textContent = judging((report.verdicts || [])[0]);
     $('verdicts').tBodies[0].replaceChildren(...(report.verdicts || []).slice(0, 30).map((v) => {
       const tr = row(
         [new Date(v.window.endMs).toLocaleTimeString(), v.outcome, v.action, ms(v.stable.p99Ms, v.stable.requests),
          ms(v.canary.p99Ms, v.canary.requests), v.stable.requests + ' / ' + v.canary.requests, v.reason],
         ['', v.outcome, v.action === 'rollback' ? 'rollback' : '', 'num', 'num', 'num', '']);
-      tr.title = new Date(v.window.startMs).toISOString() + ' – ' + new Date(v.window.endMs).toISOString() + ', config version ' + v.configVersion;
+      tr.title = new Date(v.window.startMs).toISOString() + ' – ' + new Date(v.window.endMs).toISOString() + ', config version ' + v.configVersion +
+        (v.tests ? '\\n' + v.tests.map((t) => t.test + ': ' + t.statistic + ', window p=' + t.windowPValue.toExponential(1) + ', e=' + num(t.eValue) + ' of ' + num(t.eThreshold)).join('\\n') : '');
       return tr;
     }));
     const updated = 'updated ' + new Date().toLocaleTimeString();
@@ -120,6 +123,18 @@ async function refresh() {
   } catch (error) {
     if (mine === generation) $('status').textContent = 'error: ' + error.message;
   }
+}
+// The newest verdict's evidence, one line: each test against its threshold, and the traffic the
+// settings need; a row's tooltip has the same per verdict.
+function judging(v) {
+  if (!v || !v.evidence) return '';
+  const tests = v.tests.map((t) => t.test + ' e=' + num(t.eValue) + '/' + num(t.eThreshold) + ', effect ' +
+    (t.test === 'error-rate' ? (t.effect * 100).toFixed(2) + ' pt (min ' + (t.effectThreshold * 100).toFixed(2) + ')' : t.effect.toFixed(2) + 'x (min ' + t.effectThreshold.toFixed(2) + 'x)'));
+  return 'Evidence: ' + v.evidence.windows + ' windows, budget ' + (v.evidence.falseRollbackBudget * 100).toFixed(2) + ' % per rollout. ' +
+    tests.join('; ') + '. Traffic: ' + v.evidence.needs + '.';
+}
+function num(x) {
+  return x >= 1000 || x < 0.01 ? x.toExponential(1) : x.toFixed(2);
 }
 async function poll() {
   await refresh();

@@ -6,7 +6,7 @@ import type { ReportSource } from '../store/metrics-store.js';
 export const DEFAULT_REPORT_SINCE = '15m';
 
 /**
- * `GET /api/v1/reports/:name?since=15m`: the same ReportV1 the NATS responder gives. A malformed
+ * `GET /api/v1/reports/:name?since=15m`: the same ReportV2 the NATS responder gives. A malformed
  * or out-of-range `since` is a 400 naming the parameter.
  */
 export function registerReportRoutes(app: FastifyInstance, reports: ReportSource): void {

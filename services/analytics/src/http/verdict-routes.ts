@@ -1,13 +1,13 @@
-import { GraylaneError, type VerdictV1 } from '@graylane/contracts';
+import { GraylaneError } from '@graylane/contracts';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_VERDICT_LIMIT, type VerdictSource } from '../store/verdict-store.js';
+import { DEFAULT_VERDICT_LIMIT, type StoredVerdict, type VerdictSource } from '../store/verdict-store.js';
 import { DEFAULT_REPORT_SINCE, sinceSecondsOf } from './report-routes.js';
 
 /** The body of `GET /api/v1/verdicts/:name`. */
 export interface VerdictListBody {
   rollout: string;
   sinceSeconds: number;
-  verdicts: VerdictV1[];
+  verdicts: StoredVerdict[];
 }
 
 /**

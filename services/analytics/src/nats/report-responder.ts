@@ -1,4 +1,4 @@
-import { GraylaneError, REPORT_SUBJECT, ReportRequestV1, parseWith, type ReportReplyV1 } from '@graylane/contracts';
+import { GraylaneError, REPORT_SUBJECT, ReportRequestV1, parseWith, type ReportReplyV2 } from '@graylane/contracts';
 import { asGraylaneError, decodeJson, encodeJson, type Logger, type Msg, type NatsConnection, type Subscription } from '@graylane/runtime';
 import type { ReportSource } from '../store/metrics-store.js';
 
@@ -6,7 +6,7 @@ import type { ReportSource } from '../store/metrics-store.js';
 export const ANALYTICS_QUEUE_GROUP = 'graylane-analytics';
 
 /**
- * Answers ReportRequestV1 on {@link REPORT_SUBJECT} with a ReportReplyV1: the report, or a typed
+ * Answers ReportRequestV1 on {@link REPORT_SUBJECT} with a ReportReplyV2: the report, or a typed
  * error (bad JSON, invalid request, ClickHouse unavailable). A rollout without traffic in the
  * window gets an ok reply with no pools. Unsubscribe (or drain) the returned subscription to stop.
  */
@@ -24,7 +24,7 @@ export function startReportResponder(nc: NatsConnection, reports: ReportSource, 
 }
 
 async function answer(msg: Msg, reports: ReportSource, logger: Logger): Promise<void> {
-  let reply: ReportReplyV1;
+  let reply: ReportReplyV2;
   try {
     const request = parseWith(ReportRequestV1, parseJson(msg.data), 'report request');
     reply = { ok: true, report: await reports.report(request.name, request.sinceSeconds) };

@@ -1,17 +1,30 @@
-import { ROLLBACK_SUBJECT, type RollbackEventV1 } from '@graylane/contracts';
+import { GUARDRAIL_PAUSE_SUBJECT, ROLLBACK_SUBJECT, type GuardrailPauseEventV1, type RollbackEventV1 } from '@graylane/contracts';
 import { encodeJson, ensureEventsStream, type NatsConnection } from '@graylane/runtime';
 import { jetstream } from '@nats-io/jetstream';
 
+/** Publishes one guardrail event; 'duplicate' when the stream already had its `eventId`. */
+export type EventPublisher<E> = (event: E) => Promise<'published' | 'duplicate'>;
+
 /**
- * A function that publishes a rollback to the events stream with its `eventId` as the JetStream
- * message id, so the same breach published by several replicas (or again after a retry) is
- * stored once. Resolves 'duplicate' when the stream already had it.
+ * Publishers of the guardrail's events (rollback, low-traffic pause) to the events stream with
+ * their `eventId` as the JetStream message id, so the same event published by several replicas
+ * (or again after a retry) is stored once.
  */
-export async function rollbackPublisher(nc: NatsConnection): Promise<(event: RollbackEventV1) => Promise<'published' | 'duplicate'>> {
+export async function guardrailPublishers(
+  nc: NatsConnection,
+): Promise<{ rollback: EventPublisher<RollbackEventV1>; pause: EventPublisher<GuardrailPauseEventV1> }> {
   await ensureEventsStream(nc);
   const js = jetstream(nc);
-  return async (event) => {
-    const ack = await js.publish(ROLLBACK_SUBJECT, encodeJson(event), { msgID: event.eventId });
-    return ack.duplicate ? 'duplicate' : 'published';
-  };
+  const publisher =
+    <E extends { eventId: string }>(subject: string): EventPublisher<E> =>
+    async (event) => {
+      const ack = await js.publish(subject, encodeJson(event), { msgID: event.eventId });
+      return ack.duplicate ? 'duplicate' : 'published';
+    };
+  return { rollback: publisher<RollbackEventV1>(ROLLBACK_SUBJECT), pause: publisher<GuardrailPauseEventV1>(GUARDRAIL_PAUSE_SUBJECT) };
+}
+
+/** The rollback publisher alone (kept for callers that only roll back). */
+export async function rollbackPublisher(nc: NatsConnection): Promise<EventPublisher<RollbackEventV1>> {
+  return (await guardrailPublishers(nc)).rollback;
 }

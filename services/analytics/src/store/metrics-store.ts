@@ -1,7 +1,8 @@
-import { GraylaneError, type MetricBatchV1, type ReportV1 } from '@graylane/contracts';
+import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from '@graylane/contracts';
 import { isServerError, sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
 import { rowsOfBatches } from './rows.js';
+import { poolsOfRows, type WindowPool } from './window-pools.js';
 
 /** What one {@link MetricsStore.insertBatches} wrote. */
 export interface InsertResult {
@@ -9,19 +10,11 @@ export interface InsertResult {
   bucketRows: number;
 }
 
-/** Traffic of one (pool, version) in a guardrail window. */
-export interface WindowPool {
-  pool: string;
-  version: string;
-  requests: number;
-  errors: number;
-  /** `[bucket, count]` ascending. */
-  buckets: [number, number][];
-}
+export type { WindowPool } from './window-pools.js';
 
 /** Where reports come from; the HTTP route and the NATS responder depend only on this. */
 export interface ReportSource {
-  report(name: string, sinceSeconds: number): Promise<ReportV1>;
+  report(name: string, sinceSeconds: number): Promise<ReportV2>;
 }
 
 /** The analytics tables in one ClickHouse database; see `migrations.ts` for their schema. */
@@ -84,10 +77,7 @@ export class MetricsStore implements ReportSource {
     )})`;
     try {
       const { counts, buckets } = await this.#poolRows(where);
-      const pools = new Map<string, WindowPool>();
-      for (const row of counts) pools.set(`${row.pool}\u0000${row.version}`, { ...row, buckets: [] });
-      for (const row of buckets) pools.get(`${row.pool}\u0000${row.version}`)?.buckets.push([row.bucket, row.count]);
-      return [...pools.values()];
+      return poolsOfRows(counts, buckets);
     } catch (error) {
       throw storeError(error, `the guardrail query for "${name}"`);
     }

@@ -12,6 +12,19 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   statements(database: string): string[];
+  /**
+   * Columns to add after the statements, each only if missing: 18.16 has no
+   * `ADD COLUMN IF NOT EXISTS`, so applyMigrations looks in `system.columns` first.
+   */
+  readonly addColumns?: readonly AddedColumn[];
+}
+
+/** One `ALTER TABLE <table> ADD COLUMN <name> <definition>`. */
+export interface AddedColumn {
+  readonly table: string;
+  readonly name: string;
+  /** Type, DEFAULT and COMMENT, e.g. `String DEFAULT '' COMMENT 'why'`. */
+  readonly definition: string;
 }
 
 /*
@@ -65,7 +78,7 @@ ORDER BY (rollout, ts, pool, version, region, status_class, batch_id, bucket)`,
     evaluated_at DateTime('UTC'),
     outcome String COMMENT 'pass, fail or inconclusive',
     action String COMMENT 'none or rollback',
-    body String COMMENT 'the whole VerdictV1 as JSON'
+    body String COMMENT 'the whole verdict as JSON'
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(evaluated_at)
 ORDER BY (rollout, window_end_ms)`,
@@ -81,6 +94,19 @@ ORDER BY (rollout, window_end_ms)`,
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(at)
 ORDER BY stream_seq`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'verdict evidence of the sequential judge',
+    statements: () => [],
+    // Rows written before keep their V1 body and these defaults.
+    addColumns: [
+      { table: 'verdicts', name: 'schema', definition: `String DEFAULT 'graylane.verdict/v1' COMMENT 'schema of body'` },
+      { table: 'verdicts', name: 'tests', definition: `String DEFAULT '' COMMENT 'TestEvidenceV1[] as JSON: test, statistic, p, e, threshold, effect'` },
+      { table: 'verdicts', name: 'max_e_value', definition: `Float64 DEFAULT 0 COMMENT 'largest e-value of the tests'` },
+      { table: 'verdicts', name: 'evidence_since_ms', definition: `UInt64 DEFAULT 0 COMMENT 'end of the first window in the evidence'` },
+      { table: 'verdicts', name: 'evidence_windows', definition: `UInt32 DEFAULT 0 COMMENT 'windows the evidence holds'` },
     ],
   },
 ];
@@ -110,6 +136,7 @@ ORDER BY version`,
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     for (const query of migration.statements(database)) await client.command({ query });
+    for (const column of migration.addColumns ?? []) await addColumnIfMissing(client, database, column);
     await client.command({
       query: `INSERT INTO ${database}.schema_migrations (version, name, applied_at) VALUES (${sqlInteger(
         migration.version,
@@ -129,4 +156,14 @@ export async function appliedVersions(client: ClickHouseClient, database: string
   });
   const rows = await result.json<{ version: number | string }>();
   return rows.map((row) => Number(row.version));
+}
+
+async function addColumnIfMissing(client: ClickHouseClient, database: string, column: AddedColumn): Promise<void> {
+  const result = await client.query({
+    query: `SELECT count() AS found FROM system.columns WHERE database = ${sqlString(database)} AND table = ${sqlString(column.table)} AND name = ${sqlString(column.name)}`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ found: number | string }>();
+  if (Number(row?.found ?? 0) > 0) return;
+  await client.command({ query: `ALTER TABLE ${database}.${column.table} ADD COLUMN ${column.name} ${column.definition}` });
 }

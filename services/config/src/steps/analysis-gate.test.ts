@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutRecordV1, VerdictV1 } from '@graylane/contracts';
+import type { RolloutRecordV1, VerdictV1, VerdictV2 } from '@graylane/contracts';
 import { analysisGate } from './analysis-gate.js';
 import { advanceSteps } from './plan-steps.js';
 
@@ -43,6 +43,28 @@ function verdict(outcome: VerdictV1['outcome'], endOffsetMs: number, reason: str
   };
 }
 
+/** A verdict of the sequential judge: its outcome is on the evidence since the canary began. */
+function verdictV2(outcome: VerdictV2['outcome'], endOffsetMs: number, reason: string = outcome): VerdictV2 {
+  return {
+    ...verdict(outcome, endOffsetMs, reason),
+    schema: 'graylane.verdict/v2',
+    action: 'none',
+    tests: [],
+    evidence: {
+      sinceMs: STEP_START - 60_000,
+      windows: 8,
+      inconclusiveWindows: 0,
+      inconclusiveLimit: 30,
+      onInconclusive: 'alert',
+      falseRollbackBudget: 0.005,
+      minRequests: 100,
+      canaryRatePerSecond: 5,
+      stableRatePerSecond: 45,
+      needs: 'a pass needs 100 requests per side',
+    },
+  };
+}
+
 describe('analysisGate', () => {
   it('passes on time alone without analysis, and holds an analysed step until its newest verdict passes', () => {
     expect(analysisGate(record(false), undefined).pass).toBe(true);
@@ -55,10 +77,22 @@ describe('analysisGate', () => {
       pass: false,
       why: 'newest verdict is inconclusive: only 12 requests',
     });
-    const failed = analysisGate(record(true), [verdict('pass', 9000), verdict('fail', 5000, 'p99 3x')]);
-    expect(failed.pass).toBe(false);
-    expect(failed.why).toMatch(/failed: p99 3x/);
+    expect(analysisGate(record(true), [verdict('fail', 9000, 'p99 3x')])).toMatchObject({ pass: false, why: 'newest verdict is fail: p99 3x' });
     expect(analysisGate(record(true), [verdict('pass', 9000, 'p99 1.1x'), verdict('inconclusive', 5000)])).toMatchObject({ pass: true });
+  });
+
+  it('lets one noisy per-window failure pass once newer evidence passes, but holds on a proven breach', () => {
+    // V1 verdicts judged each window alone: an old false fail no longer stalls the step.
+    expect(analysisGate(record(true), [verdict('pass', 9000, 'p99 1.1x'), verdict('fail', 5000, 'p99 3x')])).toMatchObject({ pass: true });
+    // A V2 fail is proof on the accumulated evidence (kept when `enabled: false` left the canary in).
+    const proven = analysisGate(record(true), [verdictV2('pass', 9000), verdictV2('fail', 5000, 'canary worse: latency-median e=2.0e+4')]);
+    expect(proven.pass).toBe(false);
+    expect(proven.why).toMatch(/proved the canary worse in this step: canary worse: latency-median/);
+    expect(analysisGate(record(true), [verdictV2('pass', 9000, 'no proven regression over 8 windows')])).toMatchObject({
+      pass: true,
+      why: 'analysis passed: no proven regression over 8 windows',
+    });
+    expect(analysisGate(record(true), [verdictV2('inconclusive', 9000, 'too little traffic')]).pass).toBe(false);
   });
 
   it('holds the step in advanceSteps when the gate says no', () => {
