@@ -94,14 +94,14 @@ describe('dashboard APIs', () => {
   it('cut series into about 60 buckets by default and name a bad step', async () => {
     expect((await app().inject({ url: '/api/v1/series/web?since=1h' })).json()).toMatchObject({ sinceSeconds: 3600, stepSeconds: 60 });
     expect((await app().inject({ url: '/api/v1/series/web?since=5m&step=10s' })).json()).toMatchObject({ stepSeconds: 10 });
-    for (const [step, message] of [
-      ['2h', 'step: expected at most the window (900 s), got "2h"'],
-      ['1s', 'step: "1s" cuts the window into more than 1000 buckets; use a wider step'],
-      ['soon', 'step:'],
+    for (const [query, message] of [
+      ['step=2h', 'step: expected at most the window (900 s), got "2h"'],
+      ['since=1h&step=1s', 'step: "1s" cuts the window into more than 1000 buckets; use a wider step'],
+      ['step=soon', 'step:'],
     ]) {
-      const bad = await app().inject({ url: `/api/v1/series/web?step=${step}` });
-      expect(bad.statusCode, step).toBe(400);
-      expect(bad.json<{ error: { message: string } }>().error.message, step).toContain(message);
+      const bad = await app().inject({ url: `/api/v1/series/web?${query}` });
+      expect(bad.statusCode, query).toBe(400);
+      expect(bad.json<{ error: { message: string } }>().error.message, query).toContain(message);
     }
   });
 });

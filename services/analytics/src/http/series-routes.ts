@@ -1,7 +1,7 @@
 import { GraylaneError } from '@graylane/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { SeriesSource } from '../store/metrics-store.js';
-import { defaultStepSeconds, MAX_SERIES_POINTS, slotCount } from '../store/series.js';
+import { defaultStepSeconds, MAX_SERIES_POINTS, maxSlotCount } from '../store/series.js';
 import { DEFAULT_REPORT_SINCE, sinceSecondsOf } from './report-routes.js';
 
 /**
@@ -28,7 +28,7 @@ export function stepSecondsOf(step: string, sinceSeconds: number): number {
   if (seconds > sinceSeconds) {
     throw new GraylaneError('GRAYLANE_VALIDATION', `step: expected at most the window (${sinceSeconds} s), got "${step}"`, { field: 'step' });
   }
-  if (slotCount(sinceSeconds, seconds) > MAX_SERIES_POINTS) {
+  if (maxSlotCount(sinceSeconds, seconds) > MAX_SERIES_POINTS) {
     throw new GraylaneError('GRAYLANE_VALIDATION', `step: "${step}" cuts the window into more than ${MAX_SERIES_POINTS} buckets; use a wider step`, {
       field: 'step',
     });

@@ -75,12 +75,15 @@ export class MetricsStore implements ReportSource, SeriesSource {
 
   /**
    * Requests, errors and quantiles per pool of rollout `name` over the last `sinceSeconds`, in
-   * buckets of `stepSeconds` counted from the same start as {@link report}: with one bucket as
-   * wide as the window, its figures are the report's. Throws like `report`.
+   * buckets of `stepSeconds` aligned on multiples of the step (Unix time): two polls a second
+   * apart cut the same buckets, so a finished bucket never changes on the chart. The first
+   * bucket starts at or before `now - sinceSeconds`; when that is already aligned (one bucket as
+   * wide as the window, at the right time) its figures are the report's. Throws like `report`.
    */
   async series(name: string, sinceSeconds: number, stepSeconds: number): Promise<SeriesV1> {
     const generatedAt = this.#now();
-    const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
+    const nowSeconds = Math.floor(generatedAt.getTime() / 1000);
+    const from = Math.floor((nowSeconds - sinceSeconds) / stepSeconds) * stepSeconds;
     const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
     // toUInt32/intDiv: plain arithmetic that ClickHouse 18.16 runs as well as current releases.
     const slot = `intDiv(toUInt32(ts) - ${sqlInteger(from)}, ${sqlInteger(stepSeconds)})`;
@@ -102,7 +105,7 @@ GROUP BY pool, slot, bucket`),
       const buckets = bucketRows.map(
         (row): SeriesBucketRow => ({ pool: String(row.pool), slot: Number(row.slot), bucket: Number(row.bucket), count: Number(row.bucket_count) }),
       );
-      return buildSeries(name, sinceSeconds, stepSeconds, from, generatedAt, counts, buckets);
+      return buildSeries(name, sinceSeconds, stepSeconds, from, nowSeconds, generatedAt, counts, buckets);
     } catch (error) {
       throw storeError(error, `the series query for "${name}"`);
     }

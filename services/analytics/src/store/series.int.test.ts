@@ -12,8 +12,9 @@ import { applyMigrations } from './migrations.js';
 
 const logger = createLogger('analytics-test', 'silent');
 const DATABASE = 'analytics_series_test';
-// A fixed "now" on a whole second, so that the report and the series cut the same window.
-const NOW_S = Math.floor(Date.now() / 1000);
+// A fixed "now" on a multiple of the window, so that the report and the aligned series buckets
+// cut the same seconds.
+const NOW_S = Math.floor(Date.now() / 120_000) * 120;
 const SINCE = 120;
 
 let server: RunningServer;

@@ -3,7 +3,7 @@ import { buildSeries, defaultStepSeconds, slotCount } from './series.js';
 
 describe('buildSeries', () => {
   it('merges the versions of a pool per bucket and leaves buckets without requests empty, not zero', () => {
-    const got = buildSeries('web', 30, 10, 1_000, new Date(1_030_000), [
+    const got = buildSeries('web', 30, 10, 1_000, 1_035, new Date(1_035_000), [
       { pool: 'stable', slot: 0, requests: 10, errors: 1 },
       { pool: 'stable', slot: 0, requests: 30, errors: 0 },
       { pool: 'canary', slot: 2, requests: 5, errors: 5 },
@@ -27,6 +27,7 @@ describe('buildSeries', () => {
   it('picks about 60 buckets by default and counts the bucket of "now"', () => {
     expect(defaultStepSeconds(900)).toBe(15);
     expect(defaultStepSeconds(30)).toBe(1);
-    expect(slotCount(900, 15)).toBe(61);
+    expect(slotCount(1_000, 1_900, 15)).toBe(61);
+    expect(slotCount(1_000, 1_914, 15)).toBe(61);
   });
 });

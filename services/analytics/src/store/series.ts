@@ -53,14 +53,19 @@ export function defaultStepSeconds(sinceSeconds: number): number {
   return Math.max(1, Math.ceil(sinceSeconds / DEFAULT_SERIES_POINTS));
 }
 
-/** How many buckets cover [from, from + since] inclusive (rows stamped `now` land in the last). */
-export function slotCount(sinceSeconds: number, stepSeconds: number): number {
-  return Math.floor(sinceSeconds / stepSeconds) + 1;
+/** How many buckets of `step` starting at `from` reach `now` inclusive (rows stamped `now` land in the last). */
+export function slotCount(fromSeconds: number, nowSeconds: number, stepSeconds: number): number {
+  return Math.floor((nowSeconds - fromSeconds) / stepSeconds) + 1;
+}
+
+/** The most buckets a window of `sinceSeconds` can have, whatever its alignment. */
+export function maxSlotCount(sinceSeconds: number, stepSeconds: number): number {
+  return Math.floor(sinceSeconds / stepSeconds) + 2;
 }
 
 /**
  * The series from rows already summed per (pool, slot) and (pool, slot, bucket); slot i starts at
- * `fromSeconds + i * stepSeconds`. Versions of a pool are merged: a chart line is a pool. The
+ * `fromSeconds + i * stepSeconds`, the last one holding `nowSeconds`. Versions of a pool are merged: a chart line is a pool. The
  * quantiles come from the summed histogram buckets, as the report's do, so a bucket covering the
  * report's whole window shows the report's figures.
  */
@@ -69,11 +74,12 @@ export function buildSeries(
   sinceSeconds: number,
   stepSeconds: number,
   fromSeconds: number,
+  nowSeconds: number,
   generatedAt: Date,
   counts: readonly SeriesCountRow[],
   buckets: readonly SeriesBucketRow[],
 ): SeriesV1 {
-  const slots = slotCount(sinceSeconds, stepSeconds);
+  const slots = slotCount(fromSeconds, nowSeconds, stepSeconds);
   const times = Array.from({ length: slots }, (_, i) => fromSeconds + i * stepSeconds);
   const pools: PoolSeries[] = [];
   for (const pool of ['stable', 'canary'] as const) {
