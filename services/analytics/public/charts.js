@@ -24,6 +24,9 @@ const LAYOUTS = {
 /** The charts by name; the browser test reads their data to compare it with the series API. */
 const charts = {};
 window.graylaneCharts = charts;
+// The markers to lay over the plots. Drawn from uPlot's draw hook: scale changes apply on its
+// next redraw, so positions computed right after setScale would use the old range.
+let marks = [];
 
 function chart(name, data) {
   if (!charts[name]) {
@@ -33,6 +36,7 @@ function chart(name, data) {
       series: [{}, ...LAYOUTS[name]],
       scales: name === 'weight' ? { y: { range: [0, 100] } } : { y: { range: (u, min, max) => [0, Math.max(max ?? 1, 1e-6) * 1.1] } },
       axes: [{}, { size: 50 }],
+      hooks: { draw: [(u) => drawMarkers(u, marks)] },
     }, data, document.getElementById('chart-' + name));
   } else {
     charts[name].setData(data, true);
@@ -65,10 +69,10 @@ function weightData(weights, fromS, toS) {
 
 /** Markers within the window: config changes from the history, verdicts and their rollbacks. */
 function markersOf(timeline, verdicts) {
-  const marks = [];
+  const found = [];
   for (const h of timeline?.history ?? []) {
     const rollback = h.command === 'rollback';
-    marks.push({
+    found.push({
       atS: Date.parse(h.at) / 1000,
       kind: rollback ? 'rollback config' : 'config',
       title: 'config version ' + h.version + ': ' + (h.command ?? 'change') + ' by ' + h.actor + (h.reason ? '\nwhy: ' + h.reason : '') +
@@ -76,20 +80,20 @@ function markersOf(timeline, verdicts) {
     });
   }
   for (const v of verdicts) {
-    marks.push({
+    found.push({
       atS: v.window.endMs / 1000,
       kind: 'verdict ' + v.outcome + (v.action === 'rollback' ? ' rollback' : ''),
       title: v.outcome + (v.action !== 'none' ? ' → ' + v.action : '') + ': ' + v.reason + '\n' + evidenceText(v),
     });
   }
-  return marks;
+  return found;
 }
 
-function drawMarkers(u, marks) {
+function drawMarkers(u, list) {
   const over = u.over;
   over.querySelectorAll('.marker').forEach((m) => m.remove());
   const [min, max] = [u.scales.x.min, u.scales.x.max];
-  for (const mark of marks) {
+  for (const mark of list) {
     if (mark.atS < min || mark.atS > max) continue;
     const el = document.createElement('div');
     el.className = 'marker ' + mark.kind;
@@ -105,15 +109,12 @@ export function renderCharts(series, timeline, verdicts) {
   const toS = Date.parse(series.generatedAt) / 1000;
   const fromS = toS - series.sinceSeconds;
   const t = series.times;
+  marks = markersOf(timeline, verdicts);
   const drawn = [
     chart('latency', [t, ...['stable', 'canary'].flatMap((pool) => ['p50Ms', 'p95Ms', 'p99Ms'].map((f) => poolOf(series, pool, f)))]),
     chart('rps', [t, poolOf(series, 'stable', 'rps'), poolOf(series, 'canary', 'rps')]),
     chart('errors', [t, poolOf(series, 'stable', 'errorRate', 100), poolOf(series, 'canary', 'errorRate', 100)]),
     chart('weight', weightData(timeline?.weights ?? [], fromS, toS)),
   ];
-  const marks = markersOf(timeline, verdicts);
-  for (const u of drawn) {
-    u.setScale('x', { min: fromS, max: toS });
-    drawMarkers(u, marks);
-  }
+  for (const u of drawn) u.setScale('x', { min: fromS, max: toS });
 }
