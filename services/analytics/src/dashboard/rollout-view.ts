@@ -1,6 +1,6 @@
 // What the dashboard shows about rollouts, from the routing table's kept versions and the stored
 // figures: pure functions, so the shapes are tested without NATS or ClickHouse.
-import { rolloutHistory, type HistoryEntryV1, type ReportV1, type RolloutRecordV1, type RolloutState, type TableVersion } from '@graylane/contracts';
+import { rolloutHistory, type HistoryEntryV1, type ReportV2, type RolloutRecordV1, type RolloutState, type TableVersion } from '@graylane/contracts';
 import type { StoredVerdict } from '../store/verdict-store.js';
 
 /** One side of a rollout over the overview's window. */
@@ -70,7 +70,7 @@ export function stepPlanOf(record: RolloutRecordV1): StepPlan {
 }
 
 /** The overview row of one rollout. */
-export function summaryOf(record: RolloutRecordV1, configVersion: number, report: ReportV1 | undefined, verdict: StoredVerdict | undefined): RolloutSummary {
+export function summaryOf(record: RolloutRecordV1, configVersion: number, report: ReportV2 | undefined, verdict: StoredVerdict | undefined): RolloutSummary {
   return {
     name: record.name,
     state: record.state,
@@ -87,7 +87,7 @@ export function summaryOf(record: RolloutRecordV1, configVersion: number, report
 }
 
 /** The side's figures in the window: with two versions of a pool in it, the one with most requests. */
-function sideOf(report: ReportV1 | undefined, pool: 'stable' | 'canary'): SideFigures | null {
+function sideOf(report: ReportV2 | undefined, pool: 'stable' | 'canary'): SideFigures | null {
   const pools = (report?.pools ?? []).filter((p) => p.pool === pool).sort((a, b) => b.requests - a.requests);
   const top = pools[0];
   if (top === undefined) return null;
