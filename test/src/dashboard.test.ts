@@ -175,7 +175,9 @@ describe('the dashboard in Chromium, on the whole stack', () => {
       const title = await page.locator('#chart-latency .marker.rollback').first().getAttribute('title');
       expect(title).toMatch(/rollback/);
       await eventually('the state line', 5_000, async () => ((await page.textContent('#state'))?.includes('rolled_back') ? true : undefined));
-      await page.waitForTimeout(2_000);
+      // The last two minutes fill the chart's width for the picture.
+      await page.selectOption('#since', '2m');
+      await page.waitForTimeout(2_500);
       await page.screenshot({ path: join(IMAGES, 'dashboard-rollout.png'), fullPage: true });
 
       // Abort from the page: refused signed out and with a wrong token, saying why; done with the token.

@@ -34,7 +34,8 @@ function chart(name, data) {
       width: WIDTH,
       height: HEIGHT,
       series: [{}, ...LAYOUTS[name]],
-      scales: name === 'weight' ? { y: { range: [0, 100] } } : { y: { range: (u, min, max) => [0, Math.max(max ?? 1, 1e-6) * 1.1] } },
+      // From zero, and at least 0–1 so that a flat zero line (no errors) gets readable ticks.
+      scales: name === 'weight' ? { y: { range: [0, 100] } } : { y: { range: (u, min, max) => [0, Math.max(max ?? 0, 1) * 1.1] } },
       axes: [{}, { size: 50 }],
       hooks: { draw: [(u) => drawMarkers(u, marks)] },
     }, data, document.getElementById('chart-' + name));
