@@ -36,6 +36,11 @@ export interface AnalyticsConfig {
   readonly guardrailSettleMs: number;
   /** How often the guardrail loop looks for windows that are due. */
   readonly guardrailTickMs: number;
+  /**
+   * `GRAYLANE_CONFIG_URL`: the config service's HTTP API, where the dashboard relays an operator's
+   * actions with the operator's own token. Unset: the dashboard is read-only.
+   */
+  readonly configUrl: string | undefined;
 }
 
 export const DEFAULT_ANALYTICS_PORT = 8082;
@@ -80,5 +85,6 @@ export function loadConfig(env: Env): AnalyticsConfig {
     flushMaxBucketRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_BUCKET_ROWS', DEFAULT_FLUSH_MAX_BUCKET_ROWS),
     guardrailSettleMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_SETTLE_MS', DEFAULT_GUARDRAIL_SETTLE_MS),
     guardrailTickMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_TICK_MS', DEFAULT_GUARDRAIL_TICK_MS),
+    configUrl: (env.GRAYLANE_CONFIG_URL ?? '') === '' ? undefined : urlFrom(env, 'GRAYLANE_CONFIG_URL', 'http://127.0.0.1:8081', ['http', 'https']).replace(/\/+$/, ''),
   });
 }
