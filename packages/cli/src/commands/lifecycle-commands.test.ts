@@ -83,4 +83,29 @@ describe('lifecycle commands', () => {
     expect(header).toMatch(/^VERSION\s+AT\s+BY\s+COMMAND\s+STATE\s+CHANGES\s+REASON$/);
     expect(row).toMatch(/^9\s+2026-11-26T12:00:00.000Z\s+ana\s+weight\s+progressing\s+\/spec\/traffic\/weight: 10 -> 25\s+ramp$/);
   });
+
+  it('fits history to the terminal after an apply that changed every field, and keeps --json whole', async () => {
+    const created = Array.from({ length: 12 }, (_, i) => ({ path: `/spec/field${i}`, to: `http://10.0.${i}.10:8080/a/long/path/to/show/the/width` }));
+    const history = [
+      { version: 3, at: '2026-11-26T12:05:00.000Z', actor: 'ana', command: 'weight', state: 'progressing', changes: [{ path: '/spec/traffic/weight', from: 10, to: 25 }] },
+      { version: 2, at: '2026-11-26T12:00:00.000Z', actor: 'ana', command: 'apply', reason: 'first release', state: 'progressing', changes: created },
+    ];
+    const { client } = fakeClient(() => ({ ok: true, version: 3, rollouts: [], history }));
+    const terminal = { ...capture(), columns: 110 };
+    await historyCommand(client, parseCliArgs(['history', 'checkout']), terminal);
+    const lines = terminal.lines.join('\n').split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(110);
+    // The weight row stays one short line: the apply's diff no longer pads it.
+    expect(lines[1]).toMatch(/^3\s+2026-11-26T12:05:00.000Z\s+ana\s+weight\s+progressing\s+\/spec\/traffic\/weight: 10 -> 25$/);
+    expect(lines.join('\n')).toContain('… 4 more');
+    expect(lines.at(-1)).toBe('(changes cut to fit; `graylane history checkout --json` prints them whole)');
+
+    const piped = capture();
+    await historyCommand(client, parseCliArgs(['history', 'checkout']), piped);
+    for (const line of piped.lines.join('\n').split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+
+    const json = capture();
+    await historyCommand(client, parseCliArgs(['history', 'checkout', '--json']), json);
+    expect(JSON.parse(json.lines[0] ?? '')).toMatchObject({ history: [{ version: 3 }, { version: 2, changes: created }] });
+  });
 });

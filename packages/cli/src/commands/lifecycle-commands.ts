@@ -1,7 +1,8 @@
 import { GraylaneError, type CommandVerb } from '@graylane/contracts';
 import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
-import { formatTable, type Output } from '../output.js';
+import { DEFAULT_COLUMNS, formatTable, type Output } from '../output.js';
+import { fitTable } from '../table-layout.js';
 import { waitIfAsked } from './convergence.js';
 import { mutation } from './rollout-commands.js';
 
@@ -46,21 +47,26 @@ export async function historyCommand(client: ControlPlaneClient, args: CliArgs, 
   if (name === undefined) throw new GraylaneError('GRAYLANE_VALIDATION', 'usage: graylane history NAME');
   const reply = await client.command('history', { name });
   if (args.json) return output.out(JSON.stringify(reply));
-  output.out(
-    formatTable(
-      ['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'CHANGES', 'REASON'],
-      (reply.history ?? []).map((h) => [
-        String(h.version),
-        h.at,
-        h.actor,
-        h.command ?? '',
-        h.state,
-        h.changes.map((c) => `${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`).join('; '),
-        h.reason ?? '',
-      ]),
-    ),
-  );
+  let omitted = false;
+  const rows = (reply.history ?? []).map((h) => {
+    // One change per line; an apply that creates a rollout lists every field it set, so only the first few show.
+    const shown = h.changes.slice(0, MAX_CHANGES_SHOWN).map((c) => `${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`);
+    if (h.changes.length > MAX_CHANGES_SHOWN) {
+      omitted = true;
+      shown.push(`… ${h.changes.length - MAX_CHANGES_SHOWN} more`);
+    }
+    return [String(h.version), h.at, h.actor, h.command ?? '', h.state, shown.join('\n'), h.reason ?? ''];
+  });
+  const table = fitTable(['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'CHANGES', 'REASON'], rows, {
+    width: output.columns ?? DEFAULT_COLUMNS,
+    wrap: [5, 6],
+  });
+  output.out(table.text);
+  if (omitted || table.cut) output.out(`(changes cut to fit; \`graylane history ${name} --json\` prints them whole)`);
 }
+
+/** Changes listed per history row; the rest are counted. */
+const MAX_CHANGES_SHOWN = 8;
 
 /** `graylane proxies`: live proxies and the config version each runs, from the config service. */
 export async function proxiesCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
