@@ -9,7 +9,7 @@ export interface FitOptions {
 }
 
 /** Narrowest a wrapped column gets, however small the terminal: below that nothing reads. */
-const MIN_WRAP_WIDTH = 16;
+const MIN_WRAP_WIDTH = 12;
 const GAP = '  ';
 
 /**
@@ -19,7 +19,7 @@ const GAP = '  ';
  * then takes several lines, its other cells on the first. `cut` says whether anything was cut,
  * so the caller can point to the whole text.
  */
-export function fitTable(headers: string[], rows: string[][], options: FitOptions): { text: string; cut: boolean } {
+export function fitTable(headers: string[], rows: string[][], options: FitOptions): FittedTable {
   const natural = headers.map((header, i) => Math.max(header.length, ...rows.flatMap((row) => (row[i] ?? '').split('\n').map((line) => line.length))));
   const widths = wrapWidths(natural, options);
   const maxLines = options.maxLinesPerItem ?? 2;
@@ -50,8 +50,24 @@ export function fitTable(headers: string[], rows: string[][], options: FitOption
     }
     return out;
   };
-  const text = [...render(headers), ...rows.flatMap(render)].join('\n');
-  return { text, cut };
+  const header = render(headers).join('\n');
+  const body = rows.map((row) => render(row).join('\n'));
+  return { header, rows: body, text: [header, ...body].join('\n'), cut };
+}
+
+/** A fitted table: its header and each row as text (a row may take several lines), and both joined. */
+export interface FittedTable {
+  readonly header: string;
+  readonly rows: readonly string[];
+  readonly text: string;
+  /** Whether some cell was cut to fit. */
+  readonly cut: boolean;
+}
+
+/** `text` on one line of at most `width`, cut with `…`; `cut` says whether it was. */
+export function fitLine(text: string, width: number): { line: string; cut: boolean } {
+  if (text.length <= width) return { line: text, cut: false };
+  return { line: `${text.slice(0, Math.max(0, width - 1))}…`, cut: true };
 }
 
 /** Column widths: the fixed columns' natural ones, the wrapped ones sharing the rest (water-filling). */

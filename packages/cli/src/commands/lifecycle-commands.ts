@@ -2,7 +2,7 @@ import { GraylaneError, type CommandVerb } from '@graylane/contracts';
 import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { DEFAULT_COLUMNS, formatTable, type Output } from '../output.js';
-import { fitTable } from '../table-layout.js';
+import { fitLine, fitTable } from '../table-layout.js';
 import { waitIfAsked } from './convergence.js';
 import { mutation } from './rollout-commands.js';
 
@@ -47,24 +47,35 @@ export async function historyCommand(client: ControlPlaneClient, args: CliArgs, 
   if (name === undefined) throw new GraylaneError('GRAYLANE_VALIDATION', 'usage: graylane history NAME');
   const reply = await client.command('history', { name });
   if (args.json) return output.out(JSON.stringify(reply));
-  let omitted = false;
-  const rows = (reply.history ?? []).map((h) => {
-    // One change per line; an apply that creates a rollout lists every field it set, so only the first few show.
-    const shown = h.changes.slice(0, MAX_CHANGES_SHOWN).map((c) => `${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`);
-    if (h.changes.length > MAX_CHANGES_SHOWN) {
-      omitted = true;
-      shown.push(`… ${h.changes.length - MAX_CHANGES_SHOWN} more`);
+  // One line per version, its changes below it, one per line: an apply that creates a rollout
+  // lists every field it set, which as a column made every row hundreds of characters wide.
+  const width = output.columns ?? DEFAULT_COLUMNS;
+  const entries = reply.history ?? [];
+  const table = fitTable(
+    ['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'REASON'],
+    // Seconds are precise enough to read, and the column is 4 characters narrower.
+    entries.map((h) => [String(h.version), h.at.replace(/\.\d+Z$/, 'Z'), h.actor, h.command ?? '', h.state, h.reason ?? '']),
+    { width, wrap: [5] },
+  );
+  let cut = table.cut;
+  const lines = [table.header];
+  entries.forEach((h, i) => {
+    lines.push(table.rows[i] ?? '');
+    for (const c of h.changes.slice(0, MAX_CHANGES_SHOWN)) {
+      const fitted = fitLine(`${CHANGE_INDENT}${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`, width);
+      cut ||= fitted.cut;
+      lines.push(fitted.line);
     }
-    return [String(h.version), h.at, h.actor, h.command ?? '', h.state, shown.join('\n'), h.reason ?? ''];
+    if (h.changes.length > MAX_CHANGES_SHOWN) {
+      cut = true;
+      lines.push(`${CHANGE_INDENT}… ${h.changes.length - MAX_CHANGES_SHOWN} more`);
+    }
   });
-  const table = fitTable(['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'CHANGES', 'REASON'], rows, {
-    width: output.columns ?? DEFAULT_COLUMNS,
-    wrap: [5, 6],
-  });
-  output.out(table.text);
-  if (omitted || table.cut) output.out(`(changes cut to fit; \`graylane history ${name} --json\` prints them whole)`);
+  output.out(lines.join('\n'));
+  if (cut) output.out(`(cut to fit; \`graylane history ${name} --json\` prints every change whole)`);
 }
 
+const CHANGE_INDENT = '    ';
 /** Changes listed per history row; the rest are counted. */
 const MAX_CHANGES_SHOWN = 8;
 
