@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import type { Logger } from '@graylane/runtime';
 import { describe, expect, it } from 'vitest';
 import { RequestErrorLog } from './request-error-log.js';
 
-function capture(): { lines: Record<string, unknown>[]; logger: ReturnType<typeof pino> } {
+function capture(): { lines: Record<string, unknown>[]; logger: Logger } {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
