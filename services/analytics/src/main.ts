@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   state.migrated = true;
   const consumer = await MetricsConsumer.start(nc, store, metrics, logger.child({ module: 'ingest' }), config);
   state.consumer = consumer;
+  metrics.backlog = () => consumer.backlog();
   const responder = startReportResponder(nc, reports, logger.child({ module: 'reports' }));
   const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }));
   const publishers = await guardrailPublishers(nc);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       now: () => Date.now(),
       logger: logger.child({ module: 'guardrails' }),
       onVerdict: (verdict, published) => {
-        metrics.verdicts[verdict.outcome] += 1;
+        metrics.countVerdict(verdict.rollout, verdict.outcome);
         if (published === 'published') metrics.rollbacksPublished += 1;
       },
     },
