@@ -30,6 +30,14 @@ if [ "${1:-}" = "--tests" ] && [ ! -x /usr/bin/chromium ]; then
     echo "note: the dashboard's browser test needs Chromium at /usr/bin/chromium (Debian: sudo apt-get install chromium) and fails without it." >&2
   fi
 fi
+# infra/test renders the Kubernetes overlays with `kubectl kustomize` (Debian's kubectl package).
+if [ "${1:-}" = "--tests" ] && ! command -v kubectl >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(kubectl)
+  else
+    echo "note: infra/test renders the Kubernetes manifests with kubectl (Debian: sudo apt-get install kubectl) and fails without it." >&2
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     step "installing ${missing[*]} with apt-get"
