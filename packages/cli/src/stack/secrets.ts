@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -66,8 +67,9 @@ export function createStackSecrets(home: string, operator: string): StackSecrets
   write('proxy-admin.token', tokens.proxyAdmin);
   // Only the compose stack uses these (its Redis and ClickHouse have passwords); local mode's
   // servers listen on loopback.
-  write('redis.password', randomSecret());
-  write('clickhouse.password', randomSecret());
+  // Hex: they go into URLs and a command line unescaped (a base64url secret may start with "--").
+  write('redis.password', randomBytes(24).toString('hex'));
+  write('clickhouse.password', randomBytes(24).toString('hex'));
   return { dir, operator, nats, natsAuthorization: renderNatsAuthorization(nats), tokens };
 }
 
