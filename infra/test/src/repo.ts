@@ -42,17 +42,13 @@ export const PRODUCTION_SECRET_FILES: Record<string, string> = {
 
 /**
  * A copy of infra/k8s in a temporary folder, with the production overlay's secret files written
- * (they are not in the repository) and, optionally, extra overlays.
+ * (they are not in the repository).
  */
-export function k8sCopy(extraOverlays: Record<string, string> = {}): string {
+export function k8sCopy(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'graylane-k8s-')), 'k8s');
   cpSync(k8sDir, dir, { recursive: true, filter: (source) => !source.includes(join('production', 'secrets')) });
   mkdirSync(join(dir, 'overlays', 'production', 'secrets'), { recursive: true });
   for (const [file, content] of Object.entries(PRODUCTION_SECRET_FILES)) writeFileSync(join(dir, 'overlays', 'production', 'secrets', file), content);
-  for (const [name, kustomization] of Object.entries(extraOverlays)) {
-    mkdirSync(join(dir, 'overlays', name), { recursive: true });
-    writeFileSync(join(dir, 'overlays', name, 'kustomization.yaml'), kustomization);
-  }
   return dir;
 }
 
