@@ -40,7 +40,7 @@ describe.each(['demo', 'production'])('overlay %s', (overlay) => {
       expect(pdb?.spec.selector.matchLabels['app.kubernetes.io/name'], name).toBe(name);
       expect(pdb?.spec.maxUnavailable).toBe(1);
     }
-    const hpa = find(objects(), 'HorizontalPodAutoscaler', 'graylane-proxy') as {
+    const hpa = find(objects(), 'HorizontalPodAutoscaler', 'graylane-proxy') as unknown as {
       spec: { scaleTargetRef: { kind: string; name: string }; minReplicas: number; metrics: { resource?: { name: string } }[] };
     };
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'graylane-proxy' });
@@ -121,7 +121,7 @@ describe.each(['demo', 'production'])('overlay %s', (overlay) => {
   });
 
   it('keeps the client address at the proxy: externalTrafficPolicy Local on its LoadBalancer', () => {
-    const service = find(objects(), 'Service', 'graylane-proxy') as { spec: { type: string; externalTrafficPolicy?: string } };
+    const service = find(objects(), 'Service', 'graylane-proxy') as unknown as { spec: { type: string; externalTrafficPolicy?: string } };
     expect(service.spec.externalTrafficPolicy).toBe('Local');
     for (const name of ['graylane-config', 'graylane-analytics', 'graylane-proxy-admin']) {
       expect((find(objects(), 'Service', name)?.spec as { type?: string }).type ?? 'ClusterIP', name).toBe('ClusterIP');
@@ -244,7 +244,7 @@ describe('overlay differences', () => {
       const secret = find(overlays[overlay] ?? [], 'Secret', ref.name) as { data: Record<string, string> } | undefined;
       expect(Object.keys(secret?.data ?? {}), overlay).toContain(ref.key);
     }
-    const spec = find(overlays.job ?? [], 'ConfigMap', (podSpec(job)?.volumes?.find((v) => v.name === 'spec') as { configMap: { name: string } }).configMap.name);
-    expect((spec as { data: Record<string, string> }).data['rollout.yaml']).toContain('kind: Rollout');
+    const spec = find(overlays.job ?? [], 'ConfigMap', podSpec(job)?.volumes?.find((v) => v.name === 'spec')?.configMap?.name ?? '');
+    expect((spec as unknown as { data: Record<string, string> }).data['rollout.yaml']).toContain('kind: Rollout');
   });
 });

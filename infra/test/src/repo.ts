@@ -18,18 +18,36 @@ export interface K8sObject {
 
 /** `kubectl kustomize DIR`, parsed. Throws with kubectl's message when it fails or is missing. */
 export function kustomize(dir: string): K8sObject[] {
+  checkKustomizeVersion();
   let out: string;
   try {
     out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('kubectl is not installed (Debian: apt-get install kubectl; scripts/bootstrap.sh --tests does it)');
+    if (e.code === 'ENOENT') throw new Error(KUBECTL_NEEDED);
     throw new Error(`kubectl kustomize ${dir} failed: ${e.stderr ?? e.message}`);
   }
   return parseAllDocuments(out).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`kubectl kustomize ${dir}: ${doc.errors.map(String).join('; ')}`);
     return doc.toJS() as K8sObject;
   });
+}
+
+const KUBECTL_NEEDED = 'kubectl 1.21 or newer is needed to render infra/k8s (kustomize v4+); see scripts/bootstrap.sh';
+let kustomizeChecked = false;
+
+/** Components and `labels` need kustomize v4+ (kubectl 1.21+); Debian bookworm's kubectl 1.20 has v2. */
+function checkKustomizeVersion(): void {
+  if (kustomizeChecked) return;
+  let version: string;
+  try {
+    version = execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    throw new Error(KUBECTL_NEEDED);
+  }
+  const major = Number(/Kustomize Version: v(\d+)/.exec(version)?.[1] ?? '0');
+  if (major < 4) throw new Error(`${KUBECTL_NEEDED}; found: ${version.trim().replaceAll('\n', ', ')}`);
+  kustomizeChecked = true;
 }
 
 /** The secret files the production overlay reads, with throwaway values (the operator's own in real use). */
@@ -95,7 +113,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
   topologySpreadConstraints?: unknown[];
-  volumes?: { name: string; emptyDir?: unknown }[];
+  volumes?: { name: string; emptyDir?: unknown; configMap?: { name: string } }[];
   hostNetwork?: boolean;
   hostPID?: boolean;
 }
