@@ -79,10 +79,15 @@ step "stand-in for node:${pin}-bookworm-slim: $node_bin ($(node --version)) + np
 rm -rf "$work/node-base" && mkdir -p "$work/node-base/lib/node_modules"
 cp "$node_bin" "$work/node-base/node"
 cp -a "$(readlink -f "$npm_dir")" "$work/node-base/lib/node_modules/npm"
+# This machine reaches the npm registry through a TLS-intercepting egress proxy: the stand-in
+# trusts the host's CA bundle (the build stage fetches packages). The real node image needs none.
+cp /etc/ssl/certs/ca-certificates.crt "$work/node-base/host-ca.crt"
 cat >"$work/node-base/Containerfile" <<'EOF'
 FROM localhost/debian:bookworm-min
 COPY node /usr/local/bin/node
 COPY lib/node_modules/npm /usr/local/lib/node_modules/npm
+COPY host-ca.crt /etc/ssl/certs/host-ca.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca.crt
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && apt-get -qq update >/dev/null && apt-get install -y -qq --no-install-recommends ca-certificates libatomic1 >/dev/null \
  && rm -rf /var/lib/apt/lists/* && node --version && npm --version
