@@ -97,7 +97,7 @@ ran+=("base $base: Node.js $(node --version) from .runtime, npm $(npm --version)
 
 # --- 3. project image --------------------------------------------------------------------------
 step "building $image from infra/Dockerfile (NODE_IMAGE=$base)"
-if "${podman[@]}" build --network host --ignorefile infra/Dockerfile.dockerignore -f infra/Dockerfile \
+if "${podman[@]}" build --format docker --network host --ignorefile infra/Dockerfile.dockerignore -f infra/Dockerfile \
   --build-arg "NODE_IMAGE=$base" -t "$image" . >"$work/build.log" 2>&1; then
   ran+=("image build: infra/Dockerfile, both stages (log: $work/build.log)")
 else
