@@ -30,6 +30,17 @@ if [ "${1:-}" = "--tests" ] && [ ! -x /usr/bin/chromium ]; then
     echo "note: the dashboard's browser test needs Chromium at /usr/bin/chromium (Debian: sudo apt-get install chromium) and fails without it." >&2
   fi
 fi
+# infra/test renders the Kubernetes overlays with `kubectl kustomize`, which needs kubectl 1.21+
+# (kustomize v4+: components, labels). Installed from apt when a package named kubectl is in its
+# sources (Google's or Kubernetes' repository); Debian bookworm's own kubernetes-client is 1.20,
+# too old, so it is not used. Without one, only infra/test fails, naming what is missing.
+if [ "${1:-}" = "--tests" ] && ! command -v kubectl >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && apt-cache show kubectl >/dev/null 2>&1; then
+    missing+=(kubectl)
+  else
+    echo "note: infra/test renders the Kubernetes manifests with kubectl 1.21 or newer and fails without it (https://kubernetes.io/docs/tasks/tools/)." >&2
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     step "installing ${missing[*]} with apt-get"

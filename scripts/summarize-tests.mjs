@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const packages = ['services', 'packages']
   .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name)))
-  .concat([join(root, 'test')]);
+  .concat([join(root, 'test'), join(root, 'infra', 'test')]);
 
 let passed = 0;
 let failed = 0;

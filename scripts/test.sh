@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/node-runtime.sh
 graylane_use_pinned_node
 bash scripts/bootstrap.sh --tests
-rm -f ./*/*/.vitest-report.json test/.vitest-report.json
+rm -f ./*/*/.vitest-report.json test/.vitest-report.json infra/test/.vitest-report.json
 
 printf '\n==> lint, typecheck and tests (turbo run lint typecheck test)\n'
 status=0

@@ -11,9 +11,12 @@ import { composeSecretsEnv, operatorAuth, type StackSecretsRef } from './secrets
 
 const READY_MS = 180_000;
 
-/** The compose file `up` runs in docker mode. */
-export function composeFile(root: string): string {
-  return join(root, 'infra', 'docker-compose.yml');
+/**
+ * The compose files `up` runs in docker mode: the production stack and the demo override (demo
+ * backends, traffic, and the loopback ports this CLI talks to).
+ */
+export function composeFiles(root: string): string[] {
+  return [join(root, 'infra', 'compose', 'compose.yaml'), join(root, 'infra', 'compose', 'compose.demo.yaml')];
 }
 
 /**
@@ -22,7 +25,9 @@ export function composeFile(root: string): string {
  */
 export function composeEnv(env: Env, ports: StackPorts, secrets?: StackSecretsRef): Record<string, string | undefined> {
   const byName = Object.fromEntries((Object.keys(ports) as PortName[]).map((name) => [portVariable(name), String(ports[name])]));
-  return { ...env, ...byName, ...(secrets === undefined ? {} : composeSecretsEnv(secrets)) };
+  // compose.yaml publishes the proxy's data port as GRAYLANE_PUBLISH_PORT (on 127.0.0.1 by default).
+  const publish = { GRAYLANE_PUBLISH_PORT: String(ports.proxy) };
+  return { ...env, ...byName, ...publish, ...(secrets === undefined ? {} : composeSecretsEnv(secrets)) };
 }
 
 /**
@@ -33,11 +38,11 @@ export async function startDockerStack(
   launcher: Launcher,
   plan: { env: Env; home: string; root: string; ports: StackPorts; traffic: boolean },
 ): Promise<void> {
-  const file = composeFile(plan.root);
+  const files = composeFiles(plan.root);
   const { ports } = plan;
   const profile = plan.traffic ? ['--profile', 'traffic'] : [];
   await launcher.step('docker compose up (builds the images on first run)', () =>
-    compose(file, [...profile, 'up', '-d', '--build'], composeEnv(plan.env, ports, launcher.state.secrets), launcher.progress),
+    compose(files, [...profile, 'up', '-d', '--build'], composeEnv(plan.env, ports, launcher.state.secrets), launcher.progress),
   );
   await launcher.step(`waiting for nats on ${ports.nats}`, () => expectReady(`NATS on port ${ports.nats}`, waitForTcp(ports.nats, READY_MS)));
   for (const service of ['config', 'analytics'] as const) {

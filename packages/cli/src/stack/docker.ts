@@ -28,14 +28,14 @@ export async function composeAvailable(timeoutMs = 10_000): Promise<boolean> {
   }
 }
 
-/** `docker compose -p graylane -f FILE ARGS…`, streaming output lines to `progress`; throws on failure. */
+/** `docker compose -p graylane -f FILE… ARGS…`, streaming output lines to `progress`; throws on failure. */
 export async function compose(
-  file: string,
+  files: readonly string[],
   args: string[],
   env: Record<string, string | undefined>,
   progress: (line: string) => void,
 ): Promise<void> {
-  const full = ['compose', '-p', COMPOSE_PROJECT, '-f', file, ...args];
+  const full = ['compose', '-p', COMPOSE_PROJECT, ...files.flatMap((file) => ['-f', file]), ...args];
   const { code, lines } = await runCommand('docker', full, { env, onLine: (line) => progress(`  ${line}`) });
   if (code !== 0) {
     throw new GraylaneError('GRAYLANE_UNAVAILABLE', `docker ${full.join(' ')} failed (exit ${code}):\n${lines.slice(-5).join('\n')}`);

@@ -31,11 +31,12 @@ export async function down(env: Env, progress: Progress): Promise<DownResult> {
     state = readState(env);
     if (state === undefined) return { status: 'stopped', mode: 'local', stopped: [], survivors: [] };
   }
-  if (state.mode === 'docker' && state.composeFile !== undefined) {
+  const files = state.composeFiles ?? (state.composeFile === undefined ? undefined : [state.composeFile]);
+  if (state.mode === 'docker' && files !== undefined) {
     progress('docker compose down (volumes are kept)');
     // Compose reads the whole file, whose required passwords live in the secrets folder.
     const secrets = state.secrets !== undefined && existsSync(state.secrets.dir) ? composeSecretsEnv(state.secrets) : {};
-    await compose(state.composeFile, ['--profile', 'traffic', 'down'], { ...env, ...secrets }, progress);
+    await compose(files, ['--profile', 'traffic', 'down'], { ...env, ...secrets }, progress);
   }
   const stopped = await stopStack(state.processes);
   for (const result of stopped) progress(`${result.name} (pid ${result.pid}): ${describe(result.outcome)}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,11 @@ export function createStackSecrets(home: string, operator: string): StackSecrets
   write('config-api.token', tokens.config);
   write('analytics.token', tokens.analytics);
   write('proxy-admin.token', tokens.proxyAdmin);
+  // Only the compose stack uses these (its Redis and ClickHouse have passwords); local mode's
+  // servers listen on loopback.
+  // Hex: they go into URLs and a command line unescaped (a base64url secret may start with "--").
+  write('redis.password', randomBytes(24).toString('hex'));
+  write('clickhouse.password', randomBytes(24).toString('hex'));
   return { dir, operator, nats, natsAuthorization: renderNatsAuthorization(nats), tokens };
 }
 
@@ -105,8 +111,8 @@ export function operatorAuth(ref: StackSecretsRef | undefined): NatsAuth | undef
 }
 
 /**
- * The variables infra/docker-compose.yml needs: the NATS passwords its nats-server.conf reads
- * and the HTTP tokens. Read back from the secrets folder, so `down` can pass them too (compose
+ * The variables infra/compose/compose.yaml needs: the NATS passwords its nats-server.conf reads,
+ * the Redis and ClickHouse passwords and the HTTP tokens. Read back from the secrets folder, so `down` can pass them too (compose
  * refuses to read the file without them).
  */
 export function composeSecretsEnv(ref: StackSecretsRef): Record<string, string> {
@@ -119,6 +125,8 @@ export function composeSecretsEnv(ref: StackSecretsRef): Record<string, string> 
     GRAYLANE_CONFIG_TOKENS: read('config-api.tokens'),
     GRAYLANE_ANALYTICS_TOKEN: read('analytics.token'),
     GRAYLANE_ADMIN_TOKEN: read('proxy-admin.token'),
+    GRAYLANE_REDIS_PASSWORD: read('redis.password'),
+    GRAYLANE_CLICKHOUSE_PASSWORD: read('clickhouse.password'),
   };
 }
 

@@ -34,7 +34,9 @@ export interface StackState {
   processes: StackProcess[];
   /** Readiness URLs per service (`/readyz`), checked by `graylane status`. */
   readiness?: Record<string, string>;
-  /** In docker mode: the compose file `down` hands to `docker compose down`. */
+  /** In docker mode: the compose files `down` hands to `docker compose down`. */
+  composeFiles?: string[];
+  /** The one compose file of a stack started by an older graylane (infra/docker-compose.yml). */
   composeFile?: string;
   /** Where the stack's generated secrets are and which operator the CLI acts as (never the secrets). */
   secrets?: StackSecretsRef;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freePort } from '@graylane/testkit';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
-import { composeFile, startDockerStack } from './docker-stack.js';
+import { composeFiles, startDockerStack } from './docker-stack.js';
 import { composeAvailable, dockerEngineAnswers } from './docker.js';
 import { Interrupted, Launcher, type Progress } from './launcher.js';
 import { startLocalStack } from './local-stack.js';
@@ -136,6 +136,6 @@ function initialState(mode: 'docker' | 'local', home: string, ports: StackPorts,
     },
     processes: [],
     startingPid: process.pid,
-    ...(mode === 'docker' ? { composeFile: composeFile(root) } : {}),
+    ...(mode === 'docker' ? { composeFiles: composeFiles(root) } : {}),
   };
 }
