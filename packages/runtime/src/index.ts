@@ -23,7 +23,17 @@ export {
 } from './nats.js';
 export { natsAuthFrom, secretFrom, describeNatsAuth, sealNatsAuth, IDENTITY_PATTERN, type NatsAuth } from './nats-auth.js';
 export { parseNatsUrl, redactNatsUrl, type ParsedNatsUrl } from './nats-url.js';
-export { closeOnSignals, type Closer } from './shutdown.js';
+export {
+  closeOnSignals,
+  closeAll,
+  closeHttpWithin,
+  drainGraceFrom,
+  shutdownBudgetMs,
+  DEFAULT_DRAIN_GRACE_MS,
+  SHUTDOWN_MARGIN_MS,
+  type Closer,
+  type ShutdownOptions,
+} from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
 export {
   type HttpAuth,

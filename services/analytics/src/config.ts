@@ -1,6 +1,7 @@
 import {
   bindHostFrom,
   ConfigError,
+  drainGraceFrom,
   httpAuthFrom,
   DEFAULT_CLICKHOUSE_URL,
   natsAuthFrom,
@@ -36,6 +37,8 @@ export interface AnalyticsConfig {
   readonly guardrailSettleMs: number;
   /** How often the guardrail loop looks for windows that are due. */
   readonly guardrailTickMs: number;
+  /** `GRAYLANE_DRAIN_GRACE_MS`: how long report and API requests in flight get to finish on shutdown. */
+  readonly drainGraceMs: number;
 }
 
 export const DEFAULT_ANALYTICS_PORT = 8082;
@@ -80,5 +83,6 @@ export function loadConfig(env: Env): AnalyticsConfig {
     flushMaxBucketRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_BUCKET_ROWS', DEFAULT_FLUSH_MAX_BUCKET_ROWS),
     guardrailSettleMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_SETTLE_MS', DEFAULT_GUARDRAIL_SETTLE_MS),
     guardrailTickMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_TICK_MS', DEFAULT_GUARDRAIL_TICK_MS),
+    drainGraceMs: drainGraceFrom(env),
   });
 }

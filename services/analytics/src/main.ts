@@ -1,5 +1,5 @@
 // Wires the analytics service together; every piece lives in its own module.
-import { closeOnSignals, ConfigError, connectNats, createLogger, openAuthWarning, openConfigBucket, type Logger } from '@graylane/runtime';
+import { closeHttpWithin, closeOnSignals, ConfigError, connectNats, createLogger, openAuthWarning, openConfigBucket, type Logger } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { GuardrailLoop } from './guardrails/guardrail-loop.js';
@@ -84,8 +84,8 @@ async function main(): Promise<void> {
     () => tableWatch.stop(),
     () => guardrails.stop(),
     () => responder.drain(),
-    () => app.close(),
-  ]);
+    () => closeHttpWithin(app, config.drainGraceMs),
+  ], { graceMs: config.drainGraceMs });
 }
 
 /** ClickHouse may start after us (compose, `graylane up`): retry until it answers. */

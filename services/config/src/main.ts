@@ -1,4 +1,4 @@
-import { closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
+import { closeHttpWithin, closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { CommandService } from './commands/command-service.js';
 import { loadConfig } from './config.js';
@@ -45,10 +45,10 @@ logger.info({ port: config.port, host: config.host }, 'config service ready');
 // Release the step lease first so another replica takes over at once, then stop listening.
 closeOnSignals(logger, [
   () => nc.drain(),
-  () => app.close(),
+  () => closeHttpWithin(app, config.drainGraceMs),
   () => subscription.unsubscribe(),
   () => heartbeatSubscription.unsubscribe(),
   stopRollbacks,
   stopPauses,
   steps.stop,
-]);
+], { graceMs: config.drainGraceMs });

@@ -85,6 +85,6 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
       const cut = await app.drainer.drain(app.dataPlane, config.forwarding.drainGraceMs);
       logger.info({ cut }, 'data plane drained');
     },
-  ]);
+  ], { graceMs: config.forwarding.drainGraceMs });
   worker?.onDrain(shutDown);
 }
