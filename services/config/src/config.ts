@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, bindHostFrom, drainGraceFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
+import { ConfigError, bindHostFrom, drainGraceFrom, jetstreamReplicasFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 import { configApiAuthFrom } from './http/token-identities.js';
 
 /** The config service's settings, read once from the environment. */
@@ -33,6 +33,8 @@ export interface ConfigServiceConfig {
   readonly stepLeaseMs: number;
   /** `GRAYLANE_DRAIN_GRACE_MS`: how long API calls in flight get to finish on shutdown. */
   readonly drainGraceMs: number;
+  /** `GRAYLANE_JETSTREAM_REPLICAS`: replicas of the events stream and the config bucket when created. */
+  readonly jetstreamReplicas: number;
 }
 
 export function loadConfig(env: Env): ConfigServiceConfig {
@@ -52,6 +54,7 @@ export function loadConfig(env: Env): ConfigServiceConfig {
     // Renewed at half-life, so one slow tick is no failover; 15 s is the takeover time by default.
     stepLeaseMs: positiveIntFrom(env, 'GRAYLANE_STEP_LEASE_MS', Math.max(stepTickMs * 5, 15_000)),
     drainGraceMs: drainGraceFrom(env),
+    jetstreamReplicas: jetstreamReplicasFrom(env),
   });
 }
 

@@ -17,8 +17,8 @@ const logger = createLogger('graylane-config', config.logLevel).child({ replicaI
 const openWarning = openAuthWarning(config.apiAuth, 'the HTTP command API (every rollout change)');
 if (openWarning !== undefined) logger.warn(openWarning);
 const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true, auth: config.natsAuth });
-await ensureEventsStream(nc);
-const kv = await openConfigBucket(nc);
+await ensureEventsStream(nc, { replicas: config.jetstreamReplicas });
+const kv = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
 const heartbeats = new HeartbeatTracker();
 const heartbeatSubscription = heartbeats.listen(nc);
 const service = new CommandService(new RoutingTableStore(kv), logger.child({ module: 'commands' }), () => new Date(), {

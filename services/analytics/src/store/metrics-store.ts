@@ -1,5 +1,6 @@
 import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from '@graylane/contracts';
-import { isServerError, sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
+import { isServerError, type ClickHouseClient } from './clickhouse.js';
+import { poolBucketsSql, poolCountsSql, rolloutWindow } from './report-sql.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
 import { rowsOfBatches } from './rows.js';
 import { poolsOfRows, type WindowPool } from './window-pools.js';
@@ -58,7 +59,7 @@ export class MetricsStore implements ReportSource {
   async report(name: string, sinceSeconds: number): Promise<ReportV1> {
     const generatedAt = this.#now();
     const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
+    const where = rolloutWindow(name, from);
     try {
       const { counts, buckets } = await this.#poolRows(where);
       return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
@@ -72,9 +73,7 @@ export class MetricsStore implements ReportSource {
    * batch windows started in [startMs, endMs) — what the guardrails judge. Throws like `report`.
    */
   async windowPools(name: string, startMs: number, endMs: number): Promise<WindowPool[]> {
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(Math.floor(startMs / 1000))}) AND ts < toDateTime(${sqlInteger(
-      Math.floor(endMs / 1000),
-    )})`;
+    const where = rolloutWindow(name, Math.floor(startMs / 1000), Math.floor(endMs / 1000));
     try {
       const { counts, buckets } = await this.#poolRows(where);
       return poolsOfRows(counts, buckets);
@@ -92,16 +91,8 @@ export class MetricsStore implements ReportSource {
   /** Counts and bucket sums per (pool, version) over the rows `where` selects, in both tables. */
   async #poolRows(where: string): Promise<{ counts: PoolCountRow[]; buckets: PoolBucketRow[] }> {
     const [countRows, bucketRows] = await Promise.all([
-      this.#json(`SELECT pool, version, sum(requests) AS total_requests,
-    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
-FROM ${this.#database}.request_counts FINAL
-WHERE ${where}
-GROUP BY pool, version`),
-      this.#json(`SELECT pool, version, bucket, sum(count) AS bucket_count
-FROM ${this.#database}.latency_buckets FINAL
-WHERE ${where}
-GROUP BY pool, version, bucket
-ORDER BY pool, version, bucket`),
+      this.#json(poolCountsSql(this.#database, where)),
+      this.#json(poolBucketsSql(this.#database, where)),
     ]);
     // UInt64 sums arrive as JSON strings.
     const counts = countRows.map(
