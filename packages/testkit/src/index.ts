@@ -7,7 +7,7 @@ export {
   type ServerCommand,
 } from './commands.js';
 export { freePort, waitForHttp, waitForTcp } from './ports.js';
-export { startClickHouse, startClosedNats, startNats, startRedis, type ClosedNats } from './servers.js';
+export { startClickHouse, startClosedNats, startNats, startNatsCluster, startRedis, type ClosedNats } from './servers.js';
 export {
   SERVICE_USERS,
   generateNatsCredentials,
