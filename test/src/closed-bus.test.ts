@@ -29,6 +29,7 @@ const services: ServiceProcess[] = [];
 const backends: Server[] = [];
 const clients: NatsConnection[] = [];
 let proxyUrl: string;
+let analyticsUrl: string;
 let specFile: string;
 let alice: Record<string, string>;
 
@@ -53,6 +54,7 @@ beforeAll(async () => {
   const [v1, v2] = await Promise.all(backends.map((server) => listenOnLoopback(server)));
   const [proxyPort, adminPort, configPort, analyticsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  analyticsUrl = `http://127.0.0.1:${analyticsPort}`;
   const { services: ids } = nats.credentials;
   const url = { GRAYLANE_NATS_URL: nats.url };
   services.push(
@@ -106,6 +108,15 @@ describe('a closed bus', () => {
     const entries = (JSON.parse(history.stdout) as { history: HistoryEntryV1[] }).history;
     expect(entries.map((e) => e.actor)).toEqual(['bob', 'alice']);
     expect(entries[0]?.reason).toContain('requested actor "alice"');
+
+    // The dashboard reads the same history from the config bucket with analytics' own read
+    // rights, no command rights (the last test checks nothing of it was refused).
+    const timeline = await eventually('the dashboard timeline', 10_000, async () => {
+      const seen = await get(`${analyticsUrl}/api/v1/rollouts/checkout/timeline`);
+      const body = seen.status === 200 ? (JSON.parse(seen.body) as { history: HistoryEntryV1[] }) : undefined;
+      return body?.history.length === 2 ? body : undefined;
+    });
+    expect(timeline.history).toEqual(entries);
   });
 
   it('carries traffic end to end: proxy → backends → metrics → analytics → report', async () => {

@@ -47,6 +47,7 @@ export {
   HistoryEntryV1,
   ProxyStatusV1,
 } from './routing-table.js';
+export { diffJson, rolloutHistory, type TableVersion } from './rollout-history.js';
 export {
   ApplyCommandV1,
   WeightCommandV1,

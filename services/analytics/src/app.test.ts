@@ -98,11 +98,22 @@ describe('analytics HTTP app', () => {
     expect(response.json()).toMatchObject({ error: { code: 'GRAYLANE_NOT_FOUND' } });
   });
 
-  it('serves the dashboard page and the rollout names it offers', async () => {
-    const page = await app().inject({ url: '/' });
-    expect(page.statusCode).toBe(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.body).toContain('api/v1/reports/');
+  it('serves the dashboard pages, their scripts and uPlot from this origin, and the rollout names', async () => {
+    for (const [url, type, text] of [
+      ['/', /^text\/html/, 'assets/overview.js'],
+      ['/rollout', /^text\/html/, 'assets/rollout.js'],
+      ['/assets/rollout.js', /^text\/javascript/, 'api/v1/reports/'],
+      ['/assets/uplot.js', /^text\/javascript/, 'uPlot'],
+      ['/assets/uplot.css', /^text\/css/, '.uplot'],
+    ] as const) {
+      const page = await app().inject({ url });
+      expect(page.statusCode, url).toBe(200);
+      expect(page.headers['content-type'], url).toMatch(type);
+      expect(page.headers['content-security-policy'], url).toContain("script-src 'self'");
+      expect(page.body, url).toContain(text);
+    }
+    expect((await app().inject({ url: '/assets/..%2Fpackage.json' })).statusCode).toBe(404);
+    expect((await app().inject({ url: '/assets/__proto__' })).statusCode).toBe(404);
     expect((await app().inject({ url: '/api/v1/rollouts' })).json()).toEqual({ rollouts: ['checkout', 'web'] });
   });
 

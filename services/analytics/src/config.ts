@@ -46,6 +46,11 @@ export interface AnalyticsConfig {
   readonly clickhouseCluster: string | undefined;
   /** `GRAYLANE_JETSTREAM_REPLICAS`: replicas of the streams and the config bucket when analytics creates them. */
   readonly jetstreamReplicas: number;
+  /**
+   * `GRAYLANE_CONFIG_URL`: the config service's HTTP API, where the dashboard relays an operator's
+   * actions with the operator's own token. Unset: the dashboard is read-only.
+   */
+  readonly configUrl: string | undefined;
 }
 
 export const DEFAULT_ANALYTICS_PORT = 8082;
@@ -103,5 +108,6 @@ export function loadConfig(env: Env): AnalyticsConfig {
     retentionDays: positiveIntFrom(env, 'GRAYLANE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS),
     clickhouseCluster: clickhouseCluster === '' ? undefined : clickhouseCluster,
     jetstreamReplicas: jetstreamReplicasFrom(env),
+    configUrl: (env.GRAYLANE_CONFIG_URL ?? '') === '' ? undefined : urlFrom(env, 'GRAYLANE_CONFIG_URL', 'http://127.0.0.1:8081', ['http', 'https']).replace(/\/+$/, ''),
   });
 }

@@ -13,6 +13,7 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { GuardrailLoop } from './guardrails/guardrail-loop.js';
 import { RoutingTableWatch } from './guardrails/routing-table-watch.js';
+import { ConfigHistory } from './nats/config-history.js';
 import { EventsRecorder } from './nats/events-recorder.js';
 import { MetricsConsumer } from './nats/metrics-consumer.js';
 import { startReportResponder } from './nats/report-responder.js';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);
   const reports = withVerdicts(store, verdictStore);
   const metrics = new AnalyticsMetrics();
-  const tableWatch = await RoutingTableWatch.start(await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas }), logger.child({ module: 'guardrails' }));
+  const configBucket = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
+  const tableWatch = await RoutingTableWatch.start(configBucket, logger.child({ module: 'guardrails' }));
   // Filled in as start-up proceeds; /readyz reads it.
   const state: { migrated: boolean; consumer?: MetricsConsumer } = { migrated: false };
 
@@ -51,6 +53,12 @@ async function main(): Promise<void> {
     verdicts: verdictStore,
     rolloutNames: () => Object.keys(tableWatch.latest?.table.rollouts ?? {}),
     access: config.access,
+    dashboard: {
+      series: store,
+      table: () => tableWatch.latest,
+      history: new ConfigHistory(configBucket, () => tableWatch.latest?.version),
+      configUrl: config.configUrl,
+    },
     metrics,
     readiness: [
       { name: 'nats', check: async () => (await nc.rtt()) >= 0 },

@@ -19,22 +19,30 @@ export interface AnalyticsStack {
   proxyUrls: string[];
   proxyAdminUrls: string[];
   analyticsUrl: string;
+  configUrl: string;
   services: ServiceProcess[];
   logs(): string;
   stop(): Promise<void>;
 }
 
 /** Starts the stack and waits until config and analytics are ready and the proxies listen. */
-export async function startAnalyticsStack(options: { proxies: number; database: string; analyticsEnv?: Record<string, string> }): Promise<AnalyticsStack> {
+export async function startAnalyticsStack(options: {
+  proxies: number;
+  database: string;
+  analyticsEnv?: Record<string, string>;
+  configEnv?: Record<string, string>;
+}): Promise<AnalyticsStack> {
   const [nats, clickhouse] = await Promise.all([startNats(), startClickHouse()]);
   const env = { GRAYLANE_NATS_URL: nats.url };
   const services: ServiceProcess[] = [];
   const [configPort, analyticsPort] = await Promise.all([freePort(), freePort()]);
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
+    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), ...options.configEnv }),
     startProcess('analytics', 'services/analytics/dist/main.js', {
       ...env,
       PORT: String(analyticsPort),
+      // The dashboard relays actions here, with the operator's own token.
+      GRAYLANE_CONFIG_URL: `http://127.0.0.1:${configPort}`,
       GRAYLANE_CLICKHOUSE_URL: clickhouse.url,
       GRAYLANE_CLICKHOUSE_DATABASE: options.database,
       ...options.analyticsEnv,
@@ -55,6 +63,7 @@ export async function startAnalyticsStack(options: { proxies: number; database: 
     proxyUrls,
     proxyAdminUrls,
     analyticsUrl: `http://127.0.0.1:${analyticsPort}`,
+    configUrl: `http://127.0.0.1:${configPort}`,
     services,
     logs: () => services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n'),
     stop: async () => {

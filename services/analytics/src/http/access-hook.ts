@@ -1,12 +1,13 @@
 import { GraylaneError } from '@graylane/contracts';
 import { checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
 import type { FastifyInstance } from 'fastify';
+import { ACTION_ROUTE } from './action-relay.js';
 
 /** Who may call what on the analytics port. */
 export interface AnalyticsAccess {
   /**
-   * `GRAYLANE_ANALYTICS_TOKEN` / `GRAYLANE_ANALYTICS_AUTH`: every method that is not a read. No
-   * route writes yet; the check is in place so that a future dashboard action is closed by default.
+   * `GRAYLANE_ANALYTICS_TOKEN` / `GRAYLANE_ANALYTICS_AUTH`: every method that is not a read, except
+   * the dashboard's action relay, whose bearer is a config API token that the config service checks.
    */
   readonly writes: HttpAuth;
   /**
@@ -28,6 +29,8 @@ const ALWAYS_OPEN = new Set(['/healthz', '/readyz', '/metrics']);
 export function installAccessHook(app: FastifyInstance, access: AnalyticsAccess): void {
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
+    // The relay forwards the caller's own bearer to config and adds no rights: config decides.
+    if (request.method === 'POST' && route === ACTION_ROUTE) return undefined;
     let auth: HttpAuth | undefined;
     if (!READS.has(request.method)) auth = access.writes;
     else if (route !== undefined && route.startsWith('/api/')) auth = access.reads;

@@ -1,4 +1,4 @@
-// The dashboard in a real browser: Chromium (through playwright-core) opens `GET /` of the built
+// The rollout page in a real browser: Chromium (through playwright-core) opens `GET /rollout` of the built
 // service, which runs against real NATS and ClickHouse and judges a real rollout. What the page
 // shows must be what the HTTP APIs answer, and it must follow new data without a reload.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -154,7 +154,10 @@ beforeAll(async () => {
   await eventually('/readyz', async () => {
     if ((await fetch(`${base}/readyz`)).status !== 200) throw new Error('not ready');
   }, 60_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
 });
 
 afterAll(async () => {
@@ -186,7 +189,7 @@ describe('the dashboard in Chromium', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
     });
-    await page.goto(`${base}/?rollout=shop`);
+    await page.goto(`${base}/rollout?rollout=shop`);
 
     // The rollouts offered are the routing table's, the one in the address chosen.
     const names = await apiJson<{ rollouts: string[] }>('/api/v1/rollouts');

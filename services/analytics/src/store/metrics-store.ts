@@ -2,6 +2,7 @@ import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from 
 import { isServerError, type ClickHouseClient } from './clickhouse.js';
 import { poolBucketsSql, poolCountsSql, rolloutWindow } from './report-sql.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
+import { buildSeries, type SeriesBucketRow, type SeriesCountRow, type SeriesV1 } from './series.js';
 import { rowsOfBatches } from './rows.js';
 import { poolsOfRows, type WindowPool } from './window-pools.js';
 
@@ -19,7 +20,12 @@ export interface ReportSource {
 }
 
 /** The analytics tables in one ClickHouse database; see `migrations.ts` for their schema. */
-export class MetricsStore implements ReportSource {
+/** Where the dashboard's charts come from. */
+export interface SeriesSource {
+  series(name: string, sinceSeconds: number, stepSeconds: number): Promise<SeriesV1>;
+}
+
+export class MetricsStore implements ReportSource, SeriesSource {
   readonly #client: ClickHouseClient;
   readonly #database: string;
   readonly #now: () => Date;
@@ -65,6 +71,44 @@ export class MetricsStore implements ReportSource {
       return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
     } catch (error) {
       throw storeError(error, `the report query for "${name}"`);
+    }
+  }
+
+  /**
+   * Requests, errors and quantiles per pool of rollout `name` over the last `sinceSeconds`, in
+   * buckets of `stepSeconds` aligned on multiples of the step (Unix time): two polls a second
+   * apart cut the same buckets, so a finished bucket never changes on the chart. The first
+   * bucket starts at or before `now - sinceSeconds`; when that is already aligned (one bucket as
+   * wide as the window, at the right time) its figures are the report's. Throws like `report`.
+   */
+  async series(name: string, sinceSeconds: number, stepSeconds: number): Promise<SeriesV1> {
+    const generatedAt = this.#now();
+    const nowSeconds = Math.floor(generatedAt.getTime() / 1000);
+    const from = Math.floor((nowSeconds - sinceSeconds) / stepSeconds) * stepSeconds;
+    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
+    // toUInt32/intDiv: plain arithmetic that ClickHouse 18.16 runs as well as current releases.
+    const slot = `intDiv(toUInt32(ts) - ${sqlInteger(from)}, ${sqlInteger(stepSeconds)})`;
+    try {
+      const [countRows, bucketRows] = await Promise.all([
+        this.#json(`SELECT pool, ${slot} AS slot, sum(requests) AS total_requests,
+    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
+FROM ${this.#database}.request_counts FINAL
+WHERE ${where}
+GROUP BY pool, slot`),
+        this.#json(`SELECT pool, ${slot} AS slot, bucket, sum(count) AS bucket_count
+FROM ${this.#database}.latency_buckets FINAL
+WHERE ${where}
+GROUP BY pool, slot, bucket`),
+      ]);
+      const counts = countRows.map(
+        (row): SeriesCountRow => ({ pool: String(row.pool), slot: Number(row.slot), requests: Number(row.total_requests), errors: Number(row.error_requests) }),
+      );
+      const buckets = bucketRows.map(
+        (row): SeriesBucketRow => ({ pool: String(row.pool), slot: Number(row.slot), bucket: Number(row.bucket), count: Number(row.bucket_count) }),
+      );
+      return buildSeries(name, sinceSeconds, stepSeconds, from, nowSeconds, generatedAt, counts, buckets);
+    } catch (error) {
+      throw storeError(error, `the series query for "${name}"`);
     }
   }
 
