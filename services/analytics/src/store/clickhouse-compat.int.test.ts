@@ -13,7 +13,7 @@ import { chdbSqlRunner } from '../test-support/chdb-runner.js';
 import { compatInserts, utcText } from '../test-support/compat-rows.js';
 import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
 import { applyMigrations, MIGRATIONS } from './migrations.js';
-import { poolBucketsSql, poolCountsSql, rolloutWindow, verdictsSql } from './report-sql.js';
+import { poolBucketsSql, poolCountsSql, rolloutWindow, seriesBucketsSql, seriesCountsSql, verdictsSql } from './report-sql.js';
 import { RetentionJob } from './retention-job.js';
 import { retainedTables } from './retention.js';
 import type { SchemaTarget } from './schema-target.js';
@@ -129,7 +129,7 @@ describe('ClickHouse 18.16 and current', () => {
     expect(withRows).toBeGreaterThanOrEqual(statements.filter((sql) => !sql.startsWith('ALTER')).length - 1);
   });
 
-  it('answer the service report, guardrail and verdict queries the same, counting a batch written twice once', async () => {
+  it('answer the service report, series, guardrail and verdict queries the same, counting a batch written twice once', async () => {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const queries = [
       poolCountsSql(DB, rolloutWindow('checkout', nowSeconds - 900)),
@@ -137,6 +137,8 @@ describe('ClickHouse 18.16 and current', () => {
       poolCountsSql(DB, rolloutWindow('search', nowSeconds - 3000, nowSeconds - 1200)),
       poolBucketsSql(DB, rolloutWindow('search', nowSeconds - 3000, nowSeconds - 1200)),
       verdictsSql(DB, 'checkout', (nowSeconds - 1800) * 1000, 100),
+      seriesCountsSql(DB, 'checkout', Math.floor((nowSeconds - 3000) / 300) * 300, 300),
+      seriesBucketsSql(DB, 'checkout', Math.floor((nowSeconds - 3000) / 300) * 300, 300),
     ];
     for (const sql of queries) {
       const [old, current] = await answers(sql);

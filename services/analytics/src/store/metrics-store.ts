@@ -1,6 +1,6 @@
 import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from '@graylane/contracts';
 import { isServerError, type ClickHouseClient } from './clickhouse.js';
-import { poolBucketsSql, poolCountsSql, rolloutWindow } from './report-sql.js';
+import { poolBucketsSql, poolCountsSql, rolloutWindow, seriesBucketsSql, seriesCountsSql } from './report-sql.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
 import { buildSeries, type SeriesBucketRow, type SeriesCountRow, type SeriesV1 } from './series.js';
 import { rowsOfBatches } from './rows.js';
@@ -85,20 +85,10 @@ export class MetricsStore implements ReportSource, SeriesSource {
     const generatedAt = this.#now();
     const nowSeconds = Math.floor(generatedAt.getTime() / 1000);
     const from = Math.floor((nowSeconds - sinceSeconds) / stepSeconds) * stepSeconds;
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
-    // toUInt32/intDiv: plain arithmetic that ClickHouse 18.16 runs as well as current releases.
-    const slot = `intDiv(toUInt32(ts) - ${sqlInteger(from)}, ${sqlInteger(stepSeconds)})`;
     try {
       const [countRows, bucketRows] = await Promise.all([
-        this.#json(`SELECT pool, ${slot} AS slot, sum(requests) AS total_requests,
-    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
-FROM ${this.#database}.request_counts FINAL
-WHERE ${where}
-GROUP BY pool, slot`),
-        this.#json(`SELECT pool, ${slot} AS slot, bucket, sum(count) AS bucket_count
-FROM ${this.#database}.latency_buckets FINAL
-WHERE ${where}
-GROUP BY pool, slot, bucket`),
+        this.#json(seriesCountsSql(this.#database, name, from, stepSeconds)),
+        this.#json(seriesBucketsSql(this.#database, name, from, stepSeconds)),
       ]);
       const counts = countRows.map(
         (row): SeriesCountRow => ({ pool: String(row.pool), slot: Number(row.slot), requests: Number(row.total_requests), errors: Number(row.error_requests) }),

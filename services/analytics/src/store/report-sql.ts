@@ -36,3 +36,25 @@ WHERE rollout = ${sqlString(rollout)} AND window_end_ms >= ${sqlInteger(Math.max
 ORDER BY window_end_ms DESC
 LIMIT ${sqlInteger(limit)}`;
 }
+
+// toUInt32/intDiv: plain arithmetic that ClickHouse 18.16 runs as well as current releases.
+function slotOf(fromSeconds: number, stepSeconds: number): string {
+  return `intDiv(toUInt32(ts) - ${sqlInteger(fromSeconds)}, ${sqlInteger(stepSeconds)})`;
+}
+
+/** Requests and errors per (pool, slot) of rollout `name` since `fromSeconds`, slots of `stepSeconds` from there. */
+export function seriesCountsSql(database: string, name: string, fromSeconds: number, stepSeconds: number): string {
+  return `SELECT pool, ${slotOf(fromSeconds, stepSeconds)} AS slot, sum(requests) AS total_requests,
+    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
+FROM ${database}.request_counts FINAL
+WHERE ${rolloutWindow(name, fromSeconds)}
+GROUP BY pool, slot`;
+}
+
+/** Summed latency buckets per (pool, slot) of rollout `name` since `fromSeconds`. */
+export function seriesBucketsSql(database: string, name: string, fromSeconds: number, stepSeconds: number): string {
+  return `SELECT pool, ${slotOf(fromSeconds, stepSeconds)} AS slot, bucket, sum(count) AS bucket_count
+FROM ${database}.latency_buckets FINAL
+WHERE ${rolloutWindow(name, fromSeconds)}
+GROUP BY pool, slot, bucket`;
+}
