@@ -12,7 +12,7 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
+import { differencesFromDoc, freePort, parsePrometheusText, startNats, startRedis, type RunningServer } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
 import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
@@ -211,6 +211,13 @@ describe('a proxy with 2 workers', () => {
     expect([...metrics.sums.values()].every((count) => count > 0)).toBe(true);
     expect([...samplesByWorker(metrics.text, 'graylane_proxy_config_version').values()]).toEqual([version, version]);
     expect(metrics.text.match(/^# TYPE graylane_proxy_requests_total counter$/gm)).toHaveLength(1);
+    // The merged exposition parses strictly (no family split, no duplicate series) and is what docs/metrics.md lists.
+    const families = parsePrometheusText(metrics.text);
+    expect(differencesFromDoc(families, ['proxy', 'proxy (with Redis)', 'proxy primary'], { ignoreLabels: ['worker'] })).toEqual([]);
+    const primaryOwn = new Set(['graylane_proxy_workers', 'graylane_proxy_worker_restarts_total']);
+    for (const family of families.values()) {
+      for (const sample of family.samples) expect(sample.labels.worker === undefined, `${sample.name} worker label`).toBe(primaryOwn.has(family.name));
+    }
 
     // Heartbeats: one proxy per worker, each with the version, never the primary's own id.
     const names = workerIds.map((id) => `${proxy.proxyId}-w${id}`).sort();

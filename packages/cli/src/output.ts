@@ -2,12 +2,20 @@
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** The terminal's width in characters when `out` goes to one; undefined for a pipe or file. */
+  readonly columns?: number | undefined;
 }
 
 export const consoleOutput: Output = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  get columns() {
+    return process.stdout.isTTY ? process.stdout.columns : undefined;
+  },
 };
+
+/** The width wide tables fit in when the output is no terminal (a pipe, a file, CI logs). */
+export const DEFAULT_COLUMNS = 120;
 
 // `graylane status | head` closes the pipe early; that is the reader's choice, not a failure.
 for (const stream of [process.stdout, process.stderr]) {

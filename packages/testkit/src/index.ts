@@ -7,6 +7,15 @@ export {
   type ServerCommand,
 } from './commands.js';
 export { freePort, waitForHttp, waitForTcp } from './ports.js';
+export { differencesFromDoc, documentedMetrics, METRICS_DOC, type DocumentedMetric } from './metrics-doc.js';
+export {
+  metricNamesInPromQL,
+  parsePrometheusText,
+  PrometheusTextError,
+  type PrometheusFamily,
+  type PrometheusSample,
+  type PrometheusType,
+} from './prometheus-text.js';
 export { startClickHouse, startClosedNats, startNats, startNatsCluster, startRedis, type ClosedNats } from './servers.js';
 export {
   SERVICE_USERS,

@@ -1,5 +1,6 @@
 import { GraylaneError, type ReportV1, type VerdictV1 } from '@graylane/contracts';
 import { createLogger, httpAuthFrom } from '@graylane/runtime';
+import { parsePrometheusText } from '@graylane/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from './app.js';
 import { AnalyticsMetrics } from './self-metrics.js';
@@ -52,6 +53,7 @@ describe('analytics HTTP app', () => {
     const response = await app({ metrics }).inject({ url: '/metrics' });
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(response.body).toContain('graylane_analytics_batches_ingested_total 5\n');
+    expect(parsePrometheusText(response.body).get('graylane_analytics_batches_ingested_total')?.samples[0]?.value).toBe(5);
   });
 
   it('reports over the window given by since, 15 minutes by default', async () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { metricsSubject, type ReportV1 } from '@graylane/contracts';
 import { connectNats, createLogger, encodeJson, type NatsConnection } from '@graylane/runtime';
-import { startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
+import { differencesFromDoc, parsePrometheusText, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batch, series } from './test-support/metric-batches.js';
@@ -96,6 +96,11 @@ describe('node dist/main.js', () => {
       (text) => text.includes('graylane_analytics_batches_ingested_total 1\n'),
       'the batch counted in /metrics',
     );
+    // The real service's exposition parses strictly, matches docs/metrics.md, and asks JetStream for the consumer's backlog.
+    const families = parsePrometheusText(await (await fetch(`${base}/metrics`)).text());
+    expect(differencesFromDoc(families, ['analytics'])).toEqual([]);
+    const backlog = families.get('graylane_analytics_consumer_pending_messages')?.samples ?? [];
+    expect(backlog.find((sample) => sample.labels.state === 'undelivered')?.value).toBe(0);
 
     const exited = new Promise<number | null>((resolve) => service?.once('exit', resolve));
     service.kill('SIGTERM');

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   retention.start();
   const consumer = await MetricsConsumer.start(nc, store, metrics, logger.child({ module: 'ingest' }), config);
   state.consumer = consumer;
+  metrics.backlog = () => consumer.backlog();
   const responder = startReportResponder(nc, reports, logger.child({ module: 'reports' }));
   const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }), {
     replicas: config.jetstreamReplicas,
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       now: () => Date.now(),
       logger: logger.child({ module: 'guardrails' }),
       onVerdict: (verdict, published) => {
-        metrics.verdicts[verdict.outcome] += 1;
+        metrics.countVerdict(verdict.rollout, verdict.outcome);
         if (published === 'published') metrics.rollbacksPublished += 1;
       },
     },

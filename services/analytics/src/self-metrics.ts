@@ -1,6 +1,26 @@
+import { Counter, Gauge, Registry } from 'prom-client';
 import { CORRECTION_KINDS, REJECT_KINDS, type CorrectionKind, type RejectKind } from './nats/decode-batch.js';
 
-/** Counters the service keeps about itself, rendered for Prometheus at `GET /metrics`. */
+/** A guardrail verdict's outcome. */
+export type VerdictOutcome = 'pass' | 'fail' | 'inconclusive';
+
+/** Messages of the durable metrics consumer not yet processed, as JetStream reports them. */
+export interface ConsumerBacklog {
+  /** In the stream, not yet delivered to any replica. */
+  readonly pending: number;
+  /** Delivered and not acknowledged yet (being inserted, or waiting for redelivery). */
+  readonly ackPending: number;
+}
+
+/** A scrape must not hang on NATS: without an answer in this time the backlog is left out of that scrape. */
+const BACKLOG_TIMEOUT_MS = 1_000;
+
+/**
+ * Counters the service keeps about itself as plain fields (the ingest loop adds to them), exposed
+ * at `GET /metrics` through a prom-client registry of its own (one per instance, never the global
+ * one, so tests that build several apps in one process keep them apart). Values are read when
+ * Prometheus scrapes.
+ */
 export class AnalyticsMetrics {
   /** Metric batches whose rows ClickHouse accepted. */
   batchesIngested = 0;
@@ -17,66 +37,122 @@ export class AnalyticsMetrics {
     CorrectionKind,
     number
   >;
-  /** Guardrail verdicts stored, by outcome. */
-  readonly verdicts = { pass: 0, fail: 0, inconclusive: 0 };
   /** Rollback events this replica sent that the stream stored (not duplicates). */
   rollbacksPublished = 0;
   /** Seconds the last successful insert took; NaN before the first. */
   lastInsertSeconds = Number.NaN;
   /** Series received and not yet written. */
   pendingSeries = 0;
+  /** The durable consumer's backlog, asked of JetStream per scrape; unset until the consumer runs. */
+  backlog: (() => Promise<ConsumerBacklog>) | undefined;
 
-  /** The Prometheus text exposition (format 0.0.4). */
-  render(): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]): void => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${formatValue(value)}`);
+  /** Guardrail verdicts stored, by rollout and outcome. */
+  readonly #verdicts = new Map<string, Record<VerdictOutcome, number>>();
+  #scrapedBacklog: ConsumerBacklog | undefined;
+  readonly registry = new Registry();
+
+  constructor() {
+    this.#register();
+  }
+
+  /** Counts one stored verdict. */
+  countVerdict(rollout: string, outcome: VerdictOutcome): void {
+    let counts = this.#verdicts.get(rollout);
+    if (counts === undefined) {
+      counts = { pass: 0, fail: 0, inconclusive: 0 };
+      this.#verdicts.set(rollout, counts);
+    }
+    counts[outcome] += 1;
+  }
+
+  /** The Prometheus text exposition (format 0.0.4), with the consumer's backlog asked once for this scrape. */
+  async render(): Promise<string> {
+    this.#scrapedBacklog = this.backlog === undefined ? undefined : await within(this.backlog(), BACKLOG_TIMEOUT_MS);
+    return this.registry.metrics();
+  }
+
+  #register(): void {
+    const registers = [this.registry];
+    const counter = (name: string, help: string, read: () => number): void => {
+      new Counter({ name, help, registers, collect: function collect() {
+        this.reset();
+        this.inc(read());
+      } });
     };
-    metric('graylane_analytics_batches_ingested_total', 'counter', 'Metric batches written to ClickHouse.', [['', this.batchesIngested]]);
-    metric('graylane_analytics_series_rows_inserted_total', 'counter', 'Series rows written to request_counts.', [
-      ['', this.seriesRowsInserted],
-    ]);
-    metric('graylane_analytics_bucket_rows_inserted_total', 'counter', 'Histogram bucket rows written to latency_buckets.', [
-      ['', this.bucketRowsInserted],
-    ]);
-    metric('graylane_analytics_insert_failures_total', 'counter', 'ClickHouse inserts that failed and were retried.', [
-      ['', this.insertFailures],
-    ]);
-    metric(
-      'graylane_analytics_rejected_messages_total',
-      'counter',
-      'Metrics messages dropped because they can never be stored, by kind.',
-      REJECT_KINDS.map((kind) => [`{kind="${kind}"}`, this.rejected[kind]]),
-    );
-    metric(
-      'graylane_analytics_corrected_batches_total',
-      'counter',
-      'Metric batches stored with a correction, by kind (clock_skew: window re-stamped with the stream time).',
-      CORRECTION_KINDS.map((kind) => [`{kind="${kind}"}`, this.corrected[kind]]),
-    );
-    metric(
-      'graylane_analytics_verdicts_total',
-      'counter',
-      'Guardrail verdicts stored, by outcome.',
-      (['pass', 'fail', 'inconclusive'] as const).map((outcome) => [`{outcome="${outcome}"}`, this.verdicts[outcome]]),
-    );
-    metric('graylane_analytics_rollbacks_published_total', 'counter', 'Rollback events this replica published.', [
-      ['', this.rollbacksPublished],
-    ]);
-    metric('graylane_analytics_last_insert_duration_seconds', 'gauge', 'Duration of the last successful ClickHouse insert.', [
-      ['', this.lastInsertSeconds],
-    ]);
-    metric('graylane_analytics_pending_series', 'gauge', 'Series received and not yet written to ClickHouse.', [
-      ['', this.pendingSeries],
-    ]);
-    return `${lines.join('\n')}\n`;
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({ name, help, registers, collect: function collect() {
+        this.set(read());
+      } });
+    };
+    counter('graylane_analytics_batches_ingested_total', 'Metric batches written to ClickHouse.', () => this.batchesIngested);
+    counter('graylane_analytics_series_rows_inserted_total', 'Series rows written to request_counts.', () => this.seriesRowsInserted);
+    counter('graylane_analytics_bucket_rows_inserted_total', 'Histogram bucket rows written to latency_buckets.', () => this.bucketRowsInserted);
+    counter('graylane_analytics_insert_failures_total', 'ClickHouse inserts that failed and were retried.', () => this.insertFailures);
+    const rejected = this.rejected;
+    new Counter({
+      name: 'graylane_analytics_rejected_messages_total',
+      help: 'Metrics messages dropped because they can never be stored, by kind.',
+      labelNames: ['kind'],
+      registers,
+      collect: function collect() {
+        this.reset();
+        for (const kind of REJECT_KINDS) this.inc({ kind }, rejected[kind]);
+      },
+    });
+    const corrected = this.corrected;
+    new Counter({
+      name: 'graylane_analytics_corrected_batches_total',
+      help: 'Metric batches stored with a correction, by kind (clock_skew: window re-stamped with the stream time).',
+      labelNames: ['kind'],
+      registers,
+      collect: function collect() {
+        this.reset();
+        for (const kind of CORRECTION_KINDS) this.inc({ kind }, corrected[kind]);
+      },
+    });
+    const verdicts = this.#verdicts;
+    new Counter({
+      name: 'graylane_analytics_verdicts_total',
+      help: 'Guardrail verdicts this replica stored, by rollout and outcome.',
+      labelNames: ['rollout', 'outcome'],
+      registers,
+      collect: function collect() {
+        this.reset();
+        for (const [rollout, counts] of verdicts) {
+          for (const outcome of ['pass', 'fail', 'inconclusive'] as const) this.inc({ rollout, outcome }, counts[outcome]);
+        }
+      },
+    });
+    counter('graylane_analytics_rollbacks_published_total', 'Rollback events this replica published.', () => this.rollbacksPublished);
+    gauge('graylane_analytics_last_insert_duration_seconds', 'Duration of the last successful ClickHouse insert.', () => this.lastInsertSeconds);
+    gauge('graylane_analytics_pending_series', 'Series received and not yet written to ClickHouse.', () => this.pendingSeries);
+    const backlog = (): ConsumerBacklog | undefined => this.#scrapedBacklog;
+    // Labelled, so that a scrape without JetStream's answer shows no sample rather than a false 0.
+    new Gauge({
+      name: 'graylane_analytics_consumer_pending_messages',
+      help: 'Metric batches of the durable consumer not processed yet: undelivered (in the stream, the ingest lag) or unacked (delivered, being inserted). The same on every replica.',
+      labelNames: ['state'],
+      registers,
+      collect: function collect() {
+        this.reset();
+        const now = backlog();
+        if (now === undefined) return;
+        this.set({ state: 'undelivered' }, now.pending);
+        this.set({ state: 'unacked' }, now.ackPending);
+      },
+    });
   }
 }
 
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
+/** `promise`'s value, or undefined when it fails or takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -37,7 +37,7 @@ const steps = startStepDriver(
   logger.child({ module: 'steps' }),
   natsVerdictSource(nc),
 );
-const app = buildApp({ service, auth: config.apiAuth, isReady: () => !nc.isClosed(), steps: steps.stats, logger });
+const app = buildApp({ service, auth: config.apiAuth, isReady: () => !nc.isClosed(), steps: steps.stats, proxies: () => heartbeats.live(), logger });
 // Loopback unless GRAYLANE_HTTP_HOST publishes the API on purpose.
 await app.listen({ port: config.port, host: config.host });
 logger.info({ port: config.port, host: config.host }, 'config service ready');

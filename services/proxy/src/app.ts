@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { httpAuthOf, type HttpAuth, type Logger } from '@graylane/runtime';
 import { UpstreamRegistry } from './forward/upstream-pool.js';
 import { DEFAULT_FORWARDING, type ForwardingConfig } from './forward/forwarding-config.js';
@@ -11,6 +12,8 @@ import { Drainer } from './lifecycle/drain.js';
 import { OriginRetirer } from './lifecycle/origin-retirer.js';
 import { originsNamedBy, type RetirementSettings } from './lifecycle/retirement-plan.js';
 import { buildAdmin } from './http/admin.js';
+import { RequestErrorLog } from './http/request-error-log.js';
+import { proxyRegistry } from './http/admin-metrics.js';
 import { buildDataPlane, type DataPlane } from './http/data-plane.js';
 import type { ClientLimits } from './http/client-limits.js';
 import { BatchPublisher, type PublishBatch } from './metrics/batch-publisher.js';
@@ -23,7 +26,7 @@ import { RequestDecider } from './routing/request-decider.js';
 import { BindingStore } from './session/binding-store.js';
 import { registerBindingRoutes } from './session/binding-routes.js';
 import type { AnnounceBindingChange } from './session/binding-broadcast.js';
-import { sessionMetricLines } from './session/session-metrics.js';
+import { registerSessionMetrics } from './session/session-metrics.js';
 import type { SessionConfig } from './session/session-config.js';
 
 export interface ProxyAppDeps {
@@ -64,6 +67,8 @@ export interface ProxyApp {
   bindings: BindingStore | undefined;
   /** Closes pools and drops health state of origins the applied table no longer names. */
   retirer: OriginRetirer;
+  /** What the admin port's `/metrics` exposes; this app's own, not prom-client's global registry. */
+  registry: Registry;
 }
 
 const CLOSED = httpAuthOf([], { tokenVariable: 'GRAYLANE_ADMIN_TOKEN', switchVariable: 'GRAYLANE_ADMIN_AUTH' });
@@ -80,6 +85,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
   const upstreams = new UpstreamRegistry(forwarding.keepAlive);
   const health = new UpstreamHealth(forwarding.activeChecks, forwarding.outlier, () => originsInUse(holder));
   const requestStats = new RequestStats();
+  const errorLog = new RequestErrorLog(deps.logger.child({ module: 'data-plane' }));
   const forwarder = createForwarder(forwarding, {
     connectTimeoutMs: forwarding.connectTimeoutMs,
     responseTimeoutMs: deps.upstreamTimeoutMs,
@@ -88,6 +94,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     retryBudget: new RetryBudget(forwarding.retryRatio),
     recordOutcome: (origin, failed) => health.recordOutcome(origin, failed),
     stats: requestStats,
+    errorLog,
   });
   const drainer = new Drainer();
   const publisher = new BatchPublisher(deps.proxyId, deps.publish, deps.maxUnsentBatches, deps.logger.child({ module: 'metrics' }));
@@ -112,6 +119,7 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     loadBalancing: forwarding.loadBalancing,
     trustedProxies: forwarding.trustedProxies,
     clientLimits: deps.clientLimits,
+    errorLog,
   });
   drainer.track(dataPlane.server);
   // Blue/green releases change addresses every time: an origin that left the config is closed once its requests end.
@@ -121,21 +129,14 @@ export function buildApp(deps: ProxyAppDeps): ProxyApp {
     { settleMs: deps.retirement?.settleMs ?? forwarding.connectTimeoutMs, graceMs: deps.retirement?.graceMs ?? forwarding.drainGraceMs },
     deps.logger.child({ module: 'retirement' }),
   );
-  const admin = buildAdmin({
-    holder,
-    publisher: publisher.stats,
-    natsConnected: deps.natsConnected,
-    health,
-    upstreams,
-    requestStats,
-    drainer,
-    moreMetrics: () => sessionMetricLines({ decisions: decider.reasons, bindings }),
-  });
+  const registry = proxyRegistry({ holder, publisher: publisher.stats, health, upstreams, requestStats, drainer });
+  registerSessionMetrics(registry, { decisions: decider.reasons, bindings });
+  const admin = buildAdmin({ holder, natsConnected: deps.natsConnected, drainer, registry });
   registerExplain(admin, { holder, decider });
   if (bindings !== undefined) {
     registerBindingRoutes(admin, { holder, bindings, decisions: () => decider.reasons, auth: deps.adminAuth ?? CLOSED, announce: deps.sessions?.announce });
   }
-  return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings, retirer };
+  return { holder, metrics, publisher, upstreams, dataPlane, admin, health, forwarder, requestStats, drainer, decider, bindings, retirer, registry };
 }
 
 /**

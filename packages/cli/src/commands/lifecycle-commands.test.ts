@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GraylaneError, type CommandReplyV1 } from '@graylane/contracts';
+import { GraylaneError, type CommandReplyV1, type HistoryEntryV1 } from '@graylane/contracts';
 import { parseCliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import type { Output } from '../output.js';
@@ -79,8 +79,44 @@ describe('lifecycle commands', () => {
     await expect(rollbackConfigCommand(client, parseCliArgs(['rollback-config', 'checkout']), capture())).rejects.toThrow(/--to VERSION/);
     const output = capture();
     await historyCommand(client, parseCliArgs(['history', 'checkout']), output);
-    const [header, row] = (output.lines[0] ?? '').split('\n');
-    expect(header).toMatch(/^VERSION\s+AT\s+BY\s+COMMAND\s+STATE\s+CHANGES\s+REASON$/);
-    expect(row).toMatch(/^9\s+2026-11-26T12:00:00.000Z\s+ana\s+weight\s+progressing\s+\/spec\/traffic\/weight: 10 -> 25\s+ramp$/);
+    expect((output.lines[0] ?? '').split('\n')).toEqual([
+      expect.stringMatching(/^VERSION\s+AT\s+BY\s+COMMAND\s+STATE\s+REASON$/),
+      expect.stringMatching(/^9\s+2026-11-26T12:00:00Z\s+ana\s+weight\s+progressing\s+ramp$/),
+      '    /spec/traffic/weight: 10 -> 25',
+    ]);
+    expect(output.lines).toHaveLength(1);
+  });
+
+  it('fits history to the terminal after an apply that changed every field, and keeps --json whole', async () => {
+    const created = Array.from({ length: 12 }, (_, i) => ({ path: `/spec/field${i}`, to: `http://10.0.${i}.10:8080/a/long/path/to/show/the/width/of/the/terminal` }));
+    const history: HistoryEntryV1[] = [
+      { version: 3, at: '2026-11-26T12:05:00.000Z', actor: 'ana', command: 'weight', state: 'progressing', changes: [{ path: '/spec/traffic/weight', from: 10, to: 25 }] },
+      { version: 2, at: '2026-11-26T12:00:00.000Z', actor: 'ana', command: 'apply', reason: 'first release', state: 'progressing', changes: created },
+    ];
+    const { client } = fakeClient(() => ({ ok: true, version: 3, rollouts: [], history }));
+    const terminal = { ...capture(), columns: 80 };
+    await historyCommand(client, parseCliArgs(['history', 'checkout']), terminal);
+    const lines = terminal.lines.join('\n').split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
+    // The weight row stays short: the apply's diff no longer pads it.
+    expect(lines.slice(0, 3)).toEqual([
+      expect.stringMatching(/^VERSION\s+AT\s+BY\s+COMMAND\s+STATE\s+REASON$/),
+      expect.stringMatching(/^3\s+2026-11-26T12:05:00Z\s+ana\s+weight\s+progressing$/),
+      '    /spec/traffic/weight: 10 -> 25',
+    ]);
+    expect(lines[3]).toMatch(/^2\s+2026-11-26T12:00:00Z\s+ana\s+apply\s+progressing\s+first release$/);
+    // Each change on its own line, cut with an ellipsis at the terminal's edge; past eight, a count.
+    expect(lines[4]).toBe(`${'    /spec/field0: - -> "http://10.0.0.10:8080/a/long/path/to/show/the/width/of/the/terminal"'.slice(0, 79)}…`);
+    expect(lines.filter((line) => line.startsWith('    /spec/field'))).toHaveLength(8);
+    expect(lines).toContain('    … 4 more');
+    expect(lines.at(-1)).toBe('(cut to fit; `graylane history checkout --json` prints every change whole)');
+
+    const piped = capture();
+    await historyCommand(client, parseCliArgs(['history', 'checkout']), piped);
+    for (const line of piped.lines.join('\n').split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+
+    const json = capture();
+    await historyCommand(client, parseCliArgs(['history', 'checkout', '--json']), json);
+    expect(JSON.parse(json.lines[0] ?? '')).toMatchObject({ history: [{ version: 3 }, { version: 2, changes: created }] });
   });
 });

@@ -1,7 +1,8 @@
 import { GraylaneError, type CommandVerb } from '@graylane/contracts';
 import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
-import { formatTable, type Output } from '../output.js';
+import { DEFAULT_COLUMNS, formatTable, type Output } from '../output.js';
+import { fitLine, fitTable } from '../table-layout.js';
 import { waitIfAsked } from './convergence.js';
 import { mutation } from './rollout-commands.js';
 
@@ -46,21 +47,37 @@ export async function historyCommand(client: ControlPlaneClient, args: CliArgs, 
   if (name === undefined) throw new GraylaneError('GRAYLANE_VALIDATION', 'usage: graylane history NAME');
   const reply = await client.command('history', { name });
   if (args.json) return output.out(JSON.stringify(reply));
-  output.out(
-    formatTable(
-      ['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'CHANGES', 'REASON'],
-      (reply.history ?? []).map((h) => [
-        String(h.version),
-        h.at,
-        h.actor,
-        h.command ?? '',
-        h.state,
-        h.changes.map((c) => `${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`).join('; '),
-        h.reason ?? '',
-      ]),
-    ),
+  // One line per version, its changes below it, one per line: an apply that creates a rollout
+  // lists every field it set, which as a column made every row hundreds of characters wide.
+  const width = output.columns ?? DEFAULT_COLUMNS;
+  const entries = reply.history ?? [];
+  const table = fitTable(
+    ['VERSION', 'AT', 'BY', 'COMMAND', 'STATE', 'REASON'],
+    // Seconds are precise enough to read, and the column is 4 characters narrower.
+    entries.map((h) => [String(h.version), h.at.replace(/\.\d+Z$/, 'Z'), h.actor, h.command ?? '', h.state, h.reason ?? '']),
+    { width, wrap: [5] },
   );
+  let cut = table.cut;
+  const lines = [table.header];
+  entries.forEach((h, i) => {
+    lines.push(table.rows[i] ?? '');
+    for (const c of h.changes.slice(0, MAX_CHANGES_SHOWN)) {
+      const fitted = fitLine(`${CHANGE_INDENT}${c.path}: ${JSON.stringify(c.from) ?? '-'} -> ${JSON.stringify(c.to) ?? '-'}`, width);
+      cut ||= fitted.cut;
+      lines.push(fitted.line);
+    }
+    if (h.changes.length > MAX_CHANGES_SHOWN) {
+      cut = true;
+      lines.push(`${CHANGE_INDENT}… ${h.changes.length - MAX_CHANGES_SHOWN} more`);
+    }
+  });
+  output.out(lines.join('\n'));
+  if (cut) output.out(`(cut to fit; \`graylane history ${name} --json\` prints every change whole)`);
 }
+
+const CHANGE_INDENT = '    ';
+/** Changes listed per history row; the rest are counted. */
+const MAX_CHANGES_SHOWN = 8;
 
 /** `graylane proxies`: live proxies and the config version each runs, from the config service. */
 export async function proxiesCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {

@@ -9,7 +9,7 @@ export interface ReadinessCheck {
 
 /** Something that renders Prometheus text. */
 export interface MetricsSource {
-  render(): string;
+  render(): string | Promise<string>;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -27,9 +27,7 @@ export function registerHealthRoutes(app: FastifyInstance, checks: readonly Read
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()),
-  );
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metrics.render()));
 }
 
 async function passes(check: () => Promise<boolean>): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { METRICS_CONSUMER, METRICS_STREAM, METRICS_SUBJECT_PREFIX, type MetricBatchV1 } from '@graylane/contracts';
 import { ensureDurableConsumer, ensureMetricsStream, type Logger, type NatsConnection } from '@graylane/runtime';
-import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import type { AnalyticsMetrics } from '../self-metrics.js';
+import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { AnalyticsMetrics, ConsumerBacklog } from '../self-metrics.js';
 import { isServerError } from '../store/clickhouse.js';
 import type { InsertResult } from '../store/metrics-store.js';
 import { decodeMetricBatch, type CorrectionKind, type RejectKind } from './decode-batch.js';
@@ -56,6 +56,7 @@ interface Pending {
  * Redelivered batches are harmless: the tables collapse rows of the same batch id.
  */
 export class MetricsConsumer {
+  readonly #consumer: Consumer;
   readonly #messages: ConsumerMessages;
   readonly #sink: BatchSink;
   readonly #metrics: AnalyticsMetrics;
@@ -83,7 +84,9 @@ export class MetricsConsumer {
     metrics: AnalyticsMetrics,
     logger: Logger,
     options: MetricsConsumerOptions,
+    consumer: Consumer,
   ) {
+    this.#consumer = consumer;
     this.#messages = messages;
     this.#sink = sink;
     this.#metrics = metrics;
@@ -117,7 +120,16 @@ export class MetricsConsumer {
     const consumer = await jetstream(nc).consumers.get(METRICS_STREAM, METRICS_CONSUMER);
     const messages = await consumer.consume({ max_messages: PULL_BATCH });
     logger.info({ stream: METRICS_STREAM, consumer: METRICS_CONSUMER }, 'consuming metric batches');
-    return new MetricsConsumer(messages, sink, metrics, logger, options);
+    return new MetricsConsumer(messages, sink, metrics, logger, options, consumer);
+  }
+
+  /**
+   * The durable consumer's backlog across all replicas, from JetStream (one request): batches
+   * not delivered yet, and delivered ones not acknowledged.
+   */
+  async backlog(): Promise<ConsumerBacklog> {
+    const info = await this.#consumer.info();
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
 
   /** False once consumption ended, whether stopped or failed. */

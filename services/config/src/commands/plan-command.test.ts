@@ -74,6 +74,30 @@ describe('planCommand', () => {
     expect(error.message).toMatch(message);
   });
 
+  it.each([
+    ['rolled_back', /it is rolled_back, so every user stays on stable whatever the weight; run `graylane resume checkout` to restart its steps, or `graylane apply -f FILE`/],
+    ['aborted', /it is aborted, so every user stays on stable whatever the weight; run `graylane resume checkout`/],
+    ['promoted', /it is promoted, so every user goes to the promoted version whatever the weight; .*`graylane apply -f FILE` with a new canary/],
+  ] as const)('refuses a weight on a %s rollout, whose traffic the state forces, and says how to restart it', (state, message) => {
+    const at = tableWith(spec('checkout', 10));
+    const record = at.table.rollouts.checkout!;
+    const stopped: TableAt = {
+      version: at.version + 1,
+      table: { ...at.table, rollouts: { checkout: { ...record, state, spec: { ...record.spec, traffic: { ...record.spec.traffic, weight: 0 } } } } },
+    };
+    const error = errorOf(() => planCommand('weight', { name: 'checkout', weight: 5 }, stopped, NOW));
+    expect(error.code).toBe('GRAYLANE_CONFLICT');
+    expect(error.field).toBe('/name');
+    expect(error.message).toMatch(message);
+    if (state === 'promoted') return;
+    // The hint works: resume restarts it, and then the weight is taken.
+    const resumed = planCommand('resume', { name: 'checkout' }, stopped, NOW);
+    if (resumed.kind !== 'write') throw new Error('expected a write');
+    const weighted = planCommand('weight', { name: 'checkout', weight: 5 }, { table: resumed.table, version: stopped.version + 1 }, NOW);
+    if (weighted.kind !== 'write') throw new Error('expected a write');
+    expect(weighted.table.rollouts.checkout).toMatchObject({ state: 'progressing', spec: { traffic: { weight: 5 } } });
+  });
+
   it('rejects two rollouts claiming the same host and path', () => {
     const error = errorOf(() => tableWith(spec('a', 10, '/shop'), spec('b', 10, '/shop')));
     expect(error.code).toBe('GRAYLANE_CONFLICT');

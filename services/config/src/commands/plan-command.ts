@@ -10,6 +10,7 @@ import {
   type LifecycleCommandV1,
   type RollbackConfigCommandV1,
   type RolloutRecordV1,
+  type RolloutState,
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { compileTable, weightToBasisPoints } from '@graylane/routing';
@@ -137,9 +138,30 @@ function planApply(command: ApplyCommandV1, current: TableAt, now: Date): Comman
   return writePlan(current, [record], [], 'apply', command, now);
 }
 
+/**
+ * What to do instead of `weight` on a rollout whose state forces its traffic: the routing core
+ * sends every user of a rolled-back or aborted rollout to stable, and of a promoted one to the
+ * new stable, whatever the weight. A stored weight there would be shown (`rolled_back 5%`) but
+ * never used.
+ */
+const WEIGHT_HINTS: Partial<Record<RolloutState, string>> = {
+  rolled_back: 'run `graylane resume NAME` to restart its steps, or `graylane apply -f FILE` to start it again with a spec',
+  aborted: 'run `graylane resume NAME` to restart its steps, or `graylane apply -f FILE` to start it again with a spec',
+  promoted: 'its canary is the stable now; `graylane apply -f FILE` with a new canary starts the next rollout',
+};
+
 function planWeight(command: WeightCommandV1, current: TableAt, now: Date): CommandPlan {
   weightToBasisPoints(command.weight);
   const existing = recordOf(current.table, command.name);
+  const hint = WEIGHT_HINTS[existing.state];
+  if (hint !== undefined) {
+    const forced = existing.state === 'promoted' ? 'every user goes to the promoted version' : 'every user stays on stable';
+    throw new GraylaneError(
+      'GRAYLANE_CONFLICT',
+      `cannot set the weight of rollout "${existing.name}": it is ${existing.state}, so ${forced} whatever the weight; ${hint.replace('NAME', existing.name)}`,
+      { field: '/name' },
+    );
+  }
   const record = stamped(
     { ...existing, spec: { ...existing.spec, traffic: { ...existing.spec.traffic, weight: command.weight } } },
     'weight',

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GraylaneError } from '@graylane/contracts';
+import { GraylaneError, type ProxyStatusV1 } from '@graylane/contracts';
 import { asGraylaneError, checkBearer, httpStatusOf, type HttpAuth } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
+import { configMetrics } from './config-metrics.js';
 import { requestErrorOf, useBoundedJsonBodies } from './json-body.js';
 
 export interface HttpDeps {
@@ -11,6 +12,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** The step driver's state, when this process runs one. */
   steps?: { holdsLease: boolean; advanced: number };
+  /** Live proxies and their applied versions (heartbeats), for `/metrics`. */
+  proxies?: () => readonly ProxyStatusV1[];
 }
 
 /** Health, readiness, Prometheus metrics and the HTTP twin of the NATS command API. */
@@ -23,25 +26,8 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return reply.code(ready ? 200 : 503).send({ ready });
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    const { handled, failed, writes, lastVersion } = deps.service.stats;
-    const text = [
-      '# TYPE graylane_config_commands_total counter',
-      `graylane_config_commands_total ${handled}`,
-      '# TYPE graylane_config_command_failures_total counter',
-      `graylane_config_command_failures_total ${failed}`,
-      '# TYPE graylane_config_writes_total counter',
-      `graylane_config_writes_total ${writes}`,
-      '# TYPE graylane_config_version gauge',
-      `graylane_config_version ${lastVersion}`,
-      '# TYPE graylane_config_step_lease_held gauge',
-      `graylane_config_step_lease_held ${deps.steps?.holdsLease === true ? 1 : 0}`,
-      '# TYPE graylane_config_steps_advanced_total counter',
-      `graylane_config_steps_advanced_total ${deps.steps?.advanced ?? 0}`,
-      '',
-    ].join('\n');
-    return reply.type('text/plain; version=0.0.4').send(text);
-  });
+  const metrics = configMetrics({ stats: deps.service.stats, read: () => deps.service.read(), steps: deps.steps, proxies: deps.proxies });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.render()));
 
   const actors = new WeakMap<FastifyRequest, string>();
   // On the route, before the body is read: a caller without the token gets no parser to probe.

@@ -1,6 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { endToEndHeaders } from './hop-by-hop.js';
+import { traceparentOf } from './trace-context.js';
 import type { TrustedProxies } from './trusted-proxies.js';
 import type { Upstream } from './upstream-pool.js';
 
@@ -13,7 +14,8 @@ export type HostMode = 'keep' | 'rewrite';
  * came is believed only from a trusted proxy, so a client cannot spoof them: incoming
  * X-Forwarded-* are kept and extended only when the peer is a trusted proxy and replaced
  * otherwise; `Forwarded` (RFC 7239) is extended with this hop from a trusted proxy and dropped
- * otherwise; `X-Real-IP` is passed on from a trusted proxy and dropped otherwise.
+ * otherwise; `X-Real-IP` is passed on from a trusted proxy and dropped otherwise. A W3C
+ * `traceparent` is passed on when valid and created when absent or malformed (trace-context.ts).
  */
 export function upstreamRequestHeaders(req: IncomingMessage, upstream: Upstream, hostMode: HostMode, trusted: TrustedProxies): OutgoingHttpHeaders {
   const headers = endToEndHeaders(req.headers);
@@ -39,6 +41,12 @@ export function upstreamRequestHeaders(req: IncomingMessage, upstream: Upstream,
   }
   if (headers['x-forwarded-host'] === undefined) delete headers['x-forwarded-host'];
   headers.via = req.headers.via === undefined ? '1.1 graylane' : `${req.headers.via}, 1.1 graylane`;
+  const traceparent = traceparentOf(req);
+  if (headers.traceparent !== traceparent) {
+    // A tracestate belongs to the trace its traceparent names; with a new trace it would mislead (W3C §3.3).
+    if (traceparent !== req.headers.traceparent) delete headers.tracestate;
+    headers.traceparent = traceparent;
+  }
   if (hostMode === 'rewrite') headers.host = upstream.host;
   return headers;
 }

@@ -1,4 +1,5 @@
 import type { HostMode } from './forwarded-headers.js';
+import type { RequestErrorLog } from '../http/request-error-log.js';
 import type { RetryBudget } from './retry-budget.js';
 import type { RequestStats } from './request-stats.js';
 import type { TrustedProxies } from './trusted-proxies.js';
@@ -15,4 +16,6 @@ export interface ForwarderSettings {
   /** Passive outlier ejection hears every exchange: `failed` for a 5xx or no connection. */
   recordOutcome: (origin: string, failed: boolean) => void;
   stats: RequestStats;
+  /** Where failed requests (502, 504, 500) are logged with their request id; silent when absent. */
+  errorLog?: RequestErrorLog | undefined;
 }

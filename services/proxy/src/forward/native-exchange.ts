@@ -207,9 +207,16 @@ export class NativeExchange implements ConnectionUser {
     }
     this.stopBody();
     const { pool } = this.target;
-    if (kind === 'timeout') gatewayError(this.res, 504, pool, upstream.origin, `upstream did not answer in time: ${message}`);
-    else if (kind === 'protocol') gatewayError(this.res, 502, pool, upstream.origin, `upstream sent an invalid response: ${message}`);
-    else gatewayError(this.res, 502, pool, upstream.origin, `upstream unavailable: ${message}`);
+    const status = kind === 'timeout' ? 504 : 502;
+    const said =
+      kind === 'timeout'
+        ? `upstream did not answer in time: ${message}`
+        : kind === 'protocol'
+          ? `upstream sent an invalid response: ${message}`
+          : `upstream unavailable: ${message}`;
+    // After the head went out the client sees a cut connection, not this status; the log says which.
+    settings.errorLog?.failed(this.req, status, { pool, upstream: upstream.origin, responseStarted: this.headSent }, said);
+    gatewayError(this.res, status, pool, upstream.origin, said);
     this.finish.done({ failure: kind === 'timeout' ? 'timeout' : 'connect' }, upstream);
   }
 
@@ -219,6 +226,7 @@ export class NativeExchange implements ConnectionUser {
     connection?.destroy();
     this.unclaim();
     this.stopBody();
+    this.engine.settings.errorLog?.failed(this.req, 500, { pool: this.target.pool, upstream: this.upstream?.origin }, message);
     sendError(this.res, 500, 'GRAYLANE_INTERNAL', message, { pool: this.target.pool });
     this.finish.done({ failure: 'proxy' }, this.upstream);
   }

@@ -62,6 +62,7 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
     socket.destroy();
     if (finished) return;
     settings.recordOutcome(upstream.origin, true);
+    settings.errorLog?.failed(req, kind === 'timeout' ? 504 : 502, { pool: target.pool, upstream: upstream.origin, upgrade: true, responseStarted: answered }, message);
     if (answered) client.destroy();
     else {
       const body = JSON.stringify(errorBody('GRAYLANE_UNAVAILABLE', message, { pool: target.pool, upstream: upstream.origin }));

@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import type { Redis } from 'ioredis';
+import { differencesFromDoc, parsePrometheusText } from '@graylane/testkit';
 import { buildApp, type ProxyApp } from '../app.js';
+import { sessionConfigFrom } from '../session/session-config.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 let app: ProxyApp;
@@ -52,6 +55,36 @@ describe('admin /metrics', () => {
     expect(body).toMatch(/graylane_proxy_request_duration_seconds_bucket\{pool="v1",le="\+Inf"\} 3/);
     expect(body).toMatch(/graylane_proxy_upstream_healthy\{upstream="http:\/\/127\.0\.0\.1:\d+"\} 1/);
     expect(body).toContain('graylane_proxy_metric_batches_dropped_total 0');
+  });
+
+  it('parses strictly as Prometheus text and exposes exactly the proxy rows of docs/metrics.md', async () => {
+    const adminPort = (app.admin.server.address() as AddressInfo).port;
+    const { body, headers } = await get(adminPort, '/metrics');
+    expect(headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const families = parsePrometheusText(body);
+    expect(families.get('graylane_proxy_request_duration_seconds')?.type).toBe('histogram');
+    expect(differencesFromDoc(families, ['proxy'])).toEqual([]);
+  });
+
+  it('adds the session store\'s families with Redis, as docs/metrics.md lists them', async () => {
+    // The registry only reads the store's counters, so a Redis that is never called will do.
+    const withSessions = buildApp({
+      proxyId: 'admin-test-sessions',
+      publish: async () => undefined,
+      maxUnsentBatches: 10,
+      upstreamTimeoutMs: 2000,
+      natsConnected: () => true,
+      logger: pino({ level: 'silent' }),
+      sessions: { redis: {} as Redis, config: sessionConfigFrom({}) },
+    });
+    const families = parsePrometheusText(await withSessions.registry.metrics());
+    expect(differencesFromDoc(families, ['proxy', 'proxy (with Redis)'])).toEqual([]);
+  });
+
+  it('keeps each app\'s metrics in its own registry', async () => {
+    const other = buildApp({ proxyId: 'other', publish: async () => undefined, maxUnsentBatches: 10, upstreamTimeoutMs: 2000, natsConnected: () => true, logger: pino({ level: 'silent' }) });
+    expect(other.registry).not.toBe(app.registry);
+    expect(await other.registry.metrics()).not.toContain('graylane_proxy_requests_total{');
   });
 
   it('turns readyz false while draining', async () => {

@@ -9,21 +9,27 @@ interface ClientError extends Error {
   code?: string;
 }
 
-/** The answer to a request Node's parser refused, by the error's code; undefined when the connection is simply gone. */
-export function clientErrorAnswer(error: ClientError): string | undefined {
+/** The status and message for a request Node's parser refused, by the error's code; undefined when the connection is simply gone. */
+export function clientErrorOutcome(error: ClientError): { status: number; message: string } | undefined {
   switch (error.code) {
     case 'ECONNRESET':
     case 'EPIPE':
       return undefined;
     case 'HPE_HEADER_OVERFLOW':
-      return rawErrorResponse(431, 'GRAYLANE_VALIDATION', 'the request head is larger than the server accepts');
+      return { status: 431, message: 'the request head is larger than the server accepts' };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return rawErrorResponse(413, 'GRAYLANE_VALIDATION', 'the chunk extensions of the request body are too large');
+      return { status: 413, message: 'the chunk extensions of the request body are too large' };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return rawErrorResponse(408, 'GRAYLANE_VALIDATION', 'the request head did not arrive in time');
+      return { status: 408, message: 'the request head did not arrive in time' };
     default:
-      return rawErrorResponse(400, 'GRAYLANE_VALIDATION', `malformed request (${error.code ?? 'parse error'})`);
+      return { status: 400, message: `malformed request (${error.code ?? 'parse error'})` };
   }
+}
+
+/** The answer to a request Node's parser refused, by the error's code; undefined when the connection is simply gone. */
+export function clientErrorAnswer(error: ClientError): string | undefined {
+  const outcome = clientErrorOutcome(error);
+  return outcome === undefined ? undefined : rawErrorResponse(outcome.status, 'GRAYLANE_VALIDATION', outcome.message);
 }
 
 /**

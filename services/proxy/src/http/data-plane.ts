@@ -10,9 +10,10 @@ import { poolHealthOf } from '../routing/pool-health.js';
 import { rawErrorResponse, sendError } from './error-response.js';
 import { hasBody, watchBody } from './body-watch.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
-import { answerClientError, refuse } from './client-errors.js';
+import { answerClientError, clientErrorOutcome, refuse } from './client-errors.js';
 import { closeAfterAnswer } from './lingering-close.js';
-import { requestProblem } from './request-checks.js';
+import { requestProblem, type RequestProblem } from './request-checks.js';
+import type { RequestErrorLog } from './request-error-log.js';
 import { PendingDecision, RequestDecider } from '../routing/request-decider.js';
 import { NodeRequestFacts } from '../routing/request-facts.js';
 import type { TrustedProxies } from '../forward/trusted-proxies.js';
@@ -31,6 +32,8 @@ export interface DataPlaneDeps {
   trustedProxies?: TrustedProxies;
   /** How long a client may take over its request head and between body bytes; defaults when absent */
   clientLimits?: ClientLimits;
+  /** Failed and refused requests, logged with their request id (rate-limited); silent when absent */
+  errorLog?: RequestErrorLog;
 }
 
 /** The proxied-traffic server, not yet listening. */
@@ -80,8 +83,16 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     deps.metrics.record(rollout.name, decision.side, decision.pool.name, statusClassOf(status), elapsedMs * 1000, decision.region);
   };
 
-  const routingFailed = (res: ServerResponse, error: unknown): void =>
-    sendError(res, 500, 'GRAYLANE_INTERNAL', `routing failed: ${error instanceof Error ? error.message : String(error)}`);
+  const errorLog = deps.errorLog;
+  const routingFailed = (req: IncomingMessage, res: ServerResponse, error: unknown): void => {
+    const message = `routing failed: ${error instanceof Error ? error.message : String(error)}`;
+    errorLog?.failed(req, 500, {}, message);
+    sendError(res, 500, 'GRAYLANE_INTERNAL', message);
+  };
+  const refused = (req: IncomingMessage, socket: Duplex, problem: RequestProblem): void => {
+    errorLog?.refused(req, problem.status, {}, problem.message);
+    refuse(socket, problem);
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, version: number, rollout: CompiledRollout, decision: Decision): void => {
     const pool = decision.pool;
@@ -129,7 +140,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       .then(() => {
         if (!req.destroyed) forward(req, res, version, rollout, decider.decidePending(step));
       })
-      .catch((error: unknown) => routingFailed(res, error));
+      .catch((error: unknown) => routingFailed(req, res, error));
   };
 
   const limits = deps.clientLimits ?? DEFAULT_CLIENT_LIMITS;
@@ -150,7 +161,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     (req, res) => {
       const problem = requestProblem(req);
       if (problem !== undefined) {
-        refuse(req.socket, problem);
+        refused(req, req.socket, problem);
         return;
       }
       if (hasBody(req)) watchBody(req, res, limits.bodyIdleTimeoutMs);
@@ -158,13 +169,18 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       try {
         route(req, res);
       } catch (error) {
-        routingFailed(res, error);
+        routingFailed(req, res, error);
       }
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Parse errors (400, 431), the header timeout (408) and resets: answered, then a lingering close.
-  server.on('clientError', answerClientError);
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    // No request was parsed, so there is no id to give; the parser's code says what was wrong.
+    const outcome = errorLog === undefined ? undefined : clientErrorOutcome(error);
+    if (outcome !== undefined) errorLog?.refused(undefined, outcome.status, { code: error.code, client: (socket as { remoteAddress?: string }).remoteAddress }, outcome.message);
+    answerClientError(error, socket);
+  });
   // A forward proxy's tunnel is not graylane's job; without this listener Node closes the socket unanswered.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     closeAfterAnswer(socket, rawErrorResponse(501, 'GRAYLANE_VALIDATION', 'CONNECT is not supported: graylane is a reverse proxy'));
@@ -174,7 +190,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const problem = requestProblem(req);
     if (problem !== undefined) {
-      refuse(socket, problem);
+      refused(req, socket, problem);
       return;
     }
     const facts = new NodeRequestFacts(req, deps.trustedProxies);

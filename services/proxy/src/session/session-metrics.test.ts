@@ -1,12 +1,19 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { sessionMetricLines } from './session-metrics.js';
+import { registerSessionMetrics, type SessionMetricsSource } from './session-metrics.js';
 
 const decisions = { state: 0, override: 0, rule: 2, 'user-list': 0, session: 5, weight: 7, 'no-key': 1, 'region-fallback': 0 };
 const stats = { cacheHits: 11, redisLookups: 3, deadlineMisses: 1, redisErrors: 2, writes: 4, oversizedIds: 0, announcementsApplied: 6, invalidAnnouncements: 8 };
 
-describe('sessionMetricLines', () => {
-  it('writes the decisions by reason and every session counter in the Prometheus text format', () => {
-    const text = sessionMetricLines({ decisions, bindings: { stats, cached: 9 } }).join('\n');
+async function exposition(source: SessionMetricsSource): Promise<string> {
+  const registry = new Registry();
+  registerSessionMetrics(registry, source);
+  return registry.metrics();
+}
+
+describe('registerSessionMetrics', () => {
+  it('exposes the decisions by reason and every session counter in the Prometheus text format', async () => {
+    const text = await exposition({ decisions, bindings: { stats, cached: 9 } });
     expect(text).toContain('graylane_proxy_decisions_total{reason="session"} 5');
     expect(text).toContain('graylane_proxy_decisions_total{reason="no-key"} 1');
     expect(text).toContain('# TYPE graylane_proxy_session_cache_hits_total counter\ngraylane_proxy_session_cache_hits_total 11');
@@ -20,8 +27,16 @@ describe('sessionMetricLines', () => {
     expect(text).toContain('# TYPE graylane_proxy_session_cache_entries gauge\ngraylane_proxy_session_cache_entries 9');
   });
 
-  it('has only the decisions without Redis', () => {
-    const text = sessionMetricLines({ decisions }).join('\n');
+  it('reads the counters when scraped, not when registered', async () => {
+    const live = { ...stats };
+    const registry = new Registry();
+    registerSessionMetrics(registry, { decisions, bindings: { stats: live, cached: 0 } });
+    live.writes = 40;
+    expect(await registry.metrics()).toContain('graylane_proxy_session_bindings_written_total 40');
+  });
+
+  it('has only the decisions without Redis', async () => {
+    const text = await exposition({ decisions });
     expect(text).toContain('graylane_proxy_decisions_total{reason="weight"} 7');
     expect(text).not.toContain('graylane_proxy_session_');
   });

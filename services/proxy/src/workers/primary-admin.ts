@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@graylane/runtime';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { mergeWorkerMetrics } from './merge-metrics.js';
 import { sumJson } from './sum-json.js';
 
@@ -39,6 +40,8 @@ interface WorkerReadiness {
  * relayed to one worker, whose changes reach the others over NATS as they reach other proxies.
  */
 export function buildPrimaryAdmin(deps: PrimaryAdminDeps): Server {
+  const scrape = { answered: 0 };
+  const own = { registry: primaryRegistry(deps, () => scrape.answered), scrape };
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const answer = (status: number, body: unknown): void => {
@@ -53,8 +56,8 @@ export function buildPrimaryAdmin(deps: PrimaryAdminDeps): Server {
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      void metrics(deps).then(
-        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      void metrics(deps, own).then(
+        (text) => res.writeHead(200, { 'content-type': own.registry.contentType }).end(text),
         (error: unknown) => answer(500, { error: (error as Error).message }),
       );
       return;
@@ -98,7 +101,35 @@ async function readiness(deps: PrimaryAdminDeps): Promise<{ ready: boolean; conf
   };
 }
 
-async function metrics(deps: PrimaryAdminDeps): Promise<string> {
+/**
+ * The primary's own metrics, in a registry of its own: workers configured and live, and restarts.
+ * `answered` is the number of workers whose exposition the current scrape merged.
+ */
+function primaryRegistry(deps: PrimaryAdminDeps, answered: () => number): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'graylane_proxy_workers',
+    help: 'Proxy worker processes: configured, and live that answered this scrape.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect: function collect() {
+      this.set({ state: 'configured' }, deps.configured);
+      this.set({ state: 'live' }, answered());
+    },
+  });
+  new Counter({
+    name: 'graylane_proxy_worker_restarts_total',
+    help: 'Workers that died and were replaced.',
+    registers: [registry],
+    collect: function collect() {
+      this.reset();
+      this.inc(deps.restarts());
+    },
+  });
+  return registry;
+}
+
+async function metrics(deps: PrimaryAdminDeps, own: { registry: Registry; scrape: { answered: number } }): Promise<string> {
   const texts = await Promise.all(
     deps.workers().map(async (worker) => {
       try {
@@ -109,21 +140,10 @@ async function metrics(deps: PrimaryAdminDeps): Promise<string> {
       }
     }),
   );
-  const answered = texts.filter((worker) => worker.text !== '').length;
-  const merged = mergeWorkerMetrics(texts.filter((worker) => worker.text !== ''));
-  return (
-    merged +
-    [
-      '# HELP graylane_proxy_workers Proxy worker processes: configured, and live that answered this scrape.',
-      '# TYPE graylane_proxy_workers gauge',
-      `graylane_proxy_workers{state="configured"} ${deps.configured}`,
-      `graylane_proxy_workers{state="live"} ${answered}`,
-      '# HELP graylane_proxy_worker_restarts_total Workers that died and were replaced.',
-      '# TYPE graylane_proxy_worker_restarts_total counter',
-      `graylane_proxy_worker_restarts_total ${deps.restarts()}`,
-      '',
-    ].join('\n')
-  );
+  const answered = texts.filter((worker) => worker.text !== '');
+  own.scrape.answered = answered.length;
+  // Workers' families get a worker label each; the primary's own have names no worker uses, so nothing is counted twice.
+  return mergeWorkerMetrics(answered) + (await own.registry.metrics());
 }
 
 async function sessionStats(deps: PrimaryAdminDeps): Promise<{ status: number; json: unknown }> {
