@@ -23,7 +23,17 @@ export {
 } from './nats.js';
 export { natsAuthFrom, secretFrom, describeNatsAuth, sealNatsAuth, IDENTITY_PATTERN, type NatsAuth } from './nats-auth.js';
 export { parseNatsUrl, redactNatsUrl, type ParsedNatsUrl } from './nats-url.js';
-export { closeOnSignals, type Closer } from './shutdown.js';
+export {
+  closeOnSignals,
+  closeAll,
+  closeHttpWithin,
+  drainGraceFrom,
+  shutdownBudgetMs,
+  DEFAULT_DRAIN_GRACE_MS,
+  SHUTDOWN_MARGIN_MS,
+  type Closer,
+  type ShutdownOptions,
+} from './shutdown.js';
 export { httpStatusOf, asGraylaneError } from './http-errors.js';
 export {
   type HttpAuth,
@@ -41,7 +51,10 @@ export {
   ensureMetricsStream,
   ensureEventsStream,
   ensureDurableConsumer,
+  jetstreamReplicasFrom,
+  MAX_JETSTREAM_REPLICAS,
   type DurableConsumerSettings,
+  type StreamOptions,
   METRICS_DEDUP_WINDOW_MS,
   METRICS_MAX_AGE_MS,
   EVENTS_DEDUP_WINDOW_MS,

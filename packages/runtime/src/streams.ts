@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ConfigError, type Env } from './env.js';
 import { isPermissionDenied, waitFor } from './permission-wait.js';
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from '@graylane/contracts';
 
@@ -14,11 +15,36 @@ export const EVENTS_DEDUP_WINDOW_MS = 10 * 60_000;
 /** How long events are kept. */
 export const EVENTS_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
+/** JetStream's largest replication factor. */
+export const MAX_JETSTREAM_REPLICAS = 5;
+
+/**
+ * `GRAYLANE_JETSTREAM_REPLICAS`: how many servers of a NATS cluster hold each stream and the
+ * config bucket (1, the default, for one nats-server; 3 for a cluster). Applies when a stream or
+ * the bucket is created; an existing one keeps its replicas (change them with `nats stream edit`).
+ */
+export function jetstreamReplicasFrom(env: Env): number {
+  const raw = env.GRAYLANE_JETSTREAM_REPLICAS;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_JETSTREAM_REPLICAS) {
+    throw new ConfigError('GRAYLANE_JETSTREAM_REPLICAS', `expected a whole number from 1 to ${MAX_JETSTREAM_REPLICAS}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** How a stream is created. */
+export interface StreamOptions {
+  /** Servers holding the stream (GRAYLANE_JETSTREAM_REPLICAS); 1 when absent. */
+  readonly replicas?: number;
+}
+
 interface StreamSettings {
   name: string;
   subjectPrefix: string;
   dedupWindowMs: number;
   maxAgeMs: number;
+  replicas: number;
 }
 
 /**
@@ -41,6 +67,7 @@ async function ensureStream(nc: NatsConnection, settings: StreamSettings): Promi
       storage: StorageType.File,
       duplicate_window: settings.dedupWindowMs * NANOS_PER_MS,
       max_age: settings.maxAgeMs * NANOS_PER_MS,
+      num_replicas: settings.replicas,
     });
   } catch (error) {
     // On a closed bus this role may not create the stream: wait for the role that may.
@@ -60,22 +87,24 @@ function isStreamNotFound(error: unknown): boolean {
 }
 
 /** The stream of metric batches from proxies to analytics. */
-export function ensureMetricsStream(nc: NatsConnection): Promise<void> {
+export function ensureMetricsStream(nc: NatsConnection, options: StreamOptions = {}): Promise<void> {
   return ensureStream(nc, {
     name: METRICS_STREAM,
     subjectPrefix: METRICS_SUBJECT_PREFIX,
     dedupWindowMs: METRICS_DEDUP_WINDOW_MS,
     maxAgeMs: METRICS_MAX_AGE_MS,
+    replicas: options.replicas ?? 1,
   });
 }
 
 /** The stream of events (rollbacks, config changes) between the services. */
-export function ensureEventsStream(nc: NatsConnection): Promise<void> {
+export function ensureEventsStream(nc: NatsConnection, options: StreamOptions = {}): Promise<void> {
   return ensureStream(nc, {
     name: EVENTS_STREAM,
     subjectPrefix: EVENTS_SUBJECT_PREFIX,
     dedupWindowMs: EVENTS_DEDUP_WINDOW_MS,
     maxAgeMs: EVENTS_MAX_AGE_MS,
+    replicas: options.replicas ?? 1,
   });
 }
 

@@ -16,7 +16,7 @@ export {
   type PrometheusSample,
   type PrometheusType,
 } from './prometheus-text.js';
-export { startClickHouse, startClosedNats, startNats, startRedis, type ClosedNats } from './servers.js';
+export { startClickHouse, startClosedNats, startNats, startNatsCluster, startRedis, type ClosedNats } from './servers.js';
 export {
   SERVICE_USERS,
   generateNatsCredentials,

@@ -29,6 +29,36 @@ export function startNats(options: { jetstream?: boolean; authorization?: string
   });
 }
 
+/**
+ * Starts `size` nats-servers with JetStream as one cluster (each routes to all), so streams and
+ * buckets can have replicas. Clients may connect to any node's `url`. JetStream elects its meta
+ * leader a moment after the servers are ready: the first stream request may need a retry.
+ */
+export async function startNatsCluster(size = 3): Promise<RunningServer[]> {
+  const clusterPorts = await freePorts(size);
+  const routes = clusterPorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
+  return Promise.all(
+    clusterPorts.map((clusterPort, index) =>
+      startServer({
+        name: 'nats-server',
+        plan: async (dir) => {
+          const port = await freePort();
+          const command = natsServerCommand({ port, dir, jetstream: true });
+          command.args.push('-n', `node${index + 1}`, '--cluster_name', 'graylane_test', '--cluster', `nats://127.0.0.1:${clusterPort}`, '--routes', routes);
+          return {
+            command,
+            url: `nats://127.0.0.1:${port}`,
+            port,
+            logFile: join(dir, LOG_FILES.nats),
+            readyLine: /Server is ready/,
+            answers: () => tcpAnswers(port),
+          };
+        },
+      }),
+    ),
+  );
+}
+
 /** Starts redis-server on a free port without persistence: a restart empties it. */
 export function startRedis(): Promise<RunningServer> {
   return startServer({

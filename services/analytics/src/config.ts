@@ -1,6 +1,8 @@
 import {
   bindHostFrom,
   ConfigError,
+  drainGraceFrom,
+  jetstreamReplicasFrom,
   httpAuthFrom,
   DEFAULT_CLICKHOUSE_URL,
   natsAuthFrom,
@@ -36,6 +38,14 @@ export interface AnalyticsConfig {
   readonly guardrailSettleMs: number;
   /** How often the guardrail loop looks for windows that are due. */
   readonly guardrailTickMs: number;
+  /** `GRAYLANE_DRAIN_GRACE_MS`: how long report and API requests in flight get to finish on shutdown. */
+  readonly drainGraceMs: number;
+  /** `GRAYLANE_RETENTION_DAYS`: rows older than this leave the tables (TTL, or partition drops on 18.16). */
+  readonly retentionDays: number;
+  /** `GRAYLANE_CLICKHOUSE_CLUSTER`: write the schema ON CLUSTER with Distributed tables; undefined on one server. */
+  readonly clickhouseCluster: string | undefined;
+  /** `GRAYLANE_JETSTREAM_REPLICAS`: replicas of the streams and the config bucket when analytics creates them. */
+  readonly jetstreamReplicas: number;
   /**
    * `GRAYLANE_CONFIG_URL`: the config service's HTTP API, where the dashboard relays an operator's
    * actions with the operator's own token. Unset: the dashboard is read-only.
@@ -51,6 +61,7 @@ export const DEFAULT_FLUSH_MAX_BUCKET_ROWS = 100_000;
 // Proxies publish every ~1 s and analytics inserts within 500 ms: 2 s leaves room for both.
 export const DEFAULT_GUARDRAIL_SETTLE_MS = 2_000;
 export const DEFAULT_GUARDRAIL_TICK_MS = 250;
+export const DEFAULT_RETENTION_DAYS = 30;
 
 // The database name is spliced into every statement, so it must be a plain identifier.
 const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -65,6 +76,14 @@ export function loadConfig(env: Env): AnalyticsConfig {
     throw new ConfigError(
       'GRAYLANE_CLICKHOUSE_DATABASE',
       `expected a database name of letters, digits and _ (not starting with a digit), got "${clickhouseDatabase}"`,
+    );
+  }
+  const clickhouseCluster = env.GRAYLANE_CLICKHOUSE_CLUSTER ?? '';
+  // Spliced into DDL (ON CLUSTER, Distributed(...)) like the database name.
+  if (clickhouseCluster !== '' && !DATABASE_NAME.test(clickhouseCluster)) {
+    throw new ConfigError(
+      'GRAYLANE_CLICKHOUSE_CLUSTER',
+      `expected a cluster name of letters, digits and _ (not starting with a digit), as in the servers' remote_servers, got "${clickhouseCluster}"`,
     );
   }
   const readToken = env.GRAYLANE_ANALYTICS_READ_TOKEN ?? '';
@@ -85,6 +104,10 @@ export function loadConfig(env: Env): AnalyticsConfig {
     flushMaxBucketRows: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_FLUSH_MAX_BUCKET_ROWS', DEFAULT_FLUSH_MAX_BUCKET_ROWS),
     guardrailSettleMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_SETTLE_MS', DEFAULT_GUARDRAIL_SETTLE_MS),
     guardrailTickMs: positiveIntFrom(env, 'GRAYLANE_ANALYTICS_GUARDRAIL_TICK_MS', DEFAULT_GUARDRAIL_TICK_MS),
+    drainGraceMs: drainGraceFrom(env),
+    retentionDays: positiveIntFrom(env, 'GRAYLANE_RETENTION_DAYS', DEFAULT_RETENTION_DAYS),
+    clickhouseCluster: clickhouseCluster === '' ? undefined : clickhouseCluster,
+    jetstreamReplicas: jetstreamReplicasFrom(env),
     configUrl: (env.GRAYLANE_CONFIG_URL ?? '') === '' ? undefined : urlFrom(env, 'GRAYLANE_CONFIG_URL', 'http://127.0.0.1:8081', ['http', 'https']).replace(/\/+$/, ''),
   });
 }

@@ -1,5 +1,14 @@
 // Wires the analytics service together; every piece lives in its own module.
-import { closeOnSignals, ConfigError, connectNats, createLogger, openAuthWarning, openConfigBucket, type Logger } from '@graylane/runtime';
+import {
+  closeHttpWithin,
+  closeOnSignals,
+  ConfigError,
+  connectNats,
+  createLogger,
+  openAuthWarning,
+  openConfigBucket,
+  type Logger,
+} from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { GuardrailLoop } from './guardrails/guardrail-loop.js';
@@ -10,10 +19,14 @@ import { MetricsConsumer } from './nats/metrics-consumer.js';
 import { startReportResponder } from './nats/report-responder.js';
 import { guardrailPublishers } from './nats/rollback-publisher.js';
 import { AnalyticsMetrics } from './self-metrics.js';
-import { createClickHouse, type ClickHouseClient } from './store/clickhouse.js';
+import { createClickHouse } from './store/clickhouse.js';
 import { EventStore } from './store/event-store.js';
 import { MetricsStore } from './store/metrics-store.js';
 import { applyMigrations } from './store/migrations.js';
+import { RetentionJob } from './store/retention-job.js';
+import type { SchemaTarget } from './store/schema-target.js';
+import { detectServer } from './store/server-features.js';
+import { httpSqlRunner, type SqlRunner } from './store/sql-runner.js';
 import { VerdictStore, withVerdicts } from './store/verdict-store.js';
 
 const logger = createLogger('analytics');
@@ -29,7 +42,7 @@ async function main(): Promise<void> {
   const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);
   const reports = withVerdicts(store, verdictStore);
   const metrics = new AnalyticsMetrics();
-  const configBucket = await openConfigBucket(nc);
+  const configBucket = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
   const tableWatch = await RoutingTableWatch.start(configBucket, logger.child({ module: 'guardrails' }));
   // Filled in as start-up proceeds; /readyz reads it.
   const state: { migrated: boolean; consumer?: MetricsConsumer } = { migrated: false };
@@ -57,14 +70,19 @@ async function main(): Promise<void> {
   // Loopback unless GRAYLANE_HTTP_HOST publishes the API and dashboard on purpose.
   await app.listen({ port: config.port, host: config.host });
 
-  await migrateWhenReachable(clickhouse, config.clickhouseDatabase, logger.child({ module: 'migrations' }));
+  const runner = httpSqlRunner(clickhouse);
+  const target = await migrateWhenReachable(runner, config.clickhouseDatabase, config.clickhouseCluster, logger.child({ module: 'migrations' }));
   state.migrated = true;
+  const retention = new RetentionJob(runner, target, config.retentionDays, logger.child({ module: 'retention' }));
+  retention.start();
   const consumer = await MetricsConsumer.start(nc, store, metrics, logger.child({ module: 'ingest' }), config);
   state.consumer = consumer;
   metrics.backlog = () => consumer.backlog();
   const responder = startReportResponder(nc, reports, logger.child({ module: 'reports' }));
-  const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }));
-  const publishers = await guardrailPublishers(nc);
+  const recorder = await EventsRecorder.start(nc, new EventStore(clickhouse, config.clickhouseDatabase), logger.child({ module: 'audit' }), {
+    replicas: config.jetstreamReplicas,
+  });
+  const publishers = await guardrailPublishers(nc, { replicas: config.jetstreamReplicas });
   const guardrails = new GuardrailLoop(
     {
       pools: store,
@@ -88,22 +106,31 @@ async function main(): Promise<void> {
   closeOnSignals(logger, [
     () => nc.drain(),
     () => clickhouse.close(),
+    () => retention.stop(),
     () => consumer.stop(),
     () => recorder.stop(),
     () => tableWatch.stop(),
     () => guardrails.stop(),
     () => responder.drain(),
-    () => app.close(),
-  ]);
+    () => closeHttpWithin(app, config.drainGraceMs),
+  ], { graceMs: config.drainGraceMs });
 }
 
-/** ClickHouse may start after us (compose, `graylane up`): retry until it answers. */
-async function migrateWhenReachable(client: ClickHouseClient, database: string, log: Logger): Promise<void> {
+/**
+ * Asks the server its version once (the schema and retention follow from it), then migrates.
+ * ClickHouse may start after us (compose, `graylane up`): retry until it answers.
+ */
+async function migrateWhenReachable(runner: SqlRunner, database: string, cluster: string | undefined, log: Logger): Promise<SchemaTarget> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await applyMigrations(client, database, log);
-      return;
+      const features = await detectServer(runner);
+      log.info({ version: features.version, ttl: features.ttl, lowCardinality: features.lowCardinality, cluster }, 'ClickHouse server');
+      const target: SchemaTarget = { database, features, ...(cluster === undefined ? {} : { cluster }) };
+      await applyMigrations(runner, target, log);
+      return target;
     } catch (error) {
+      // A setting the server cannot honour will not get better by waiting.
+      if (error instanceof ConfigError) throw error;
       const delayMs = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
       log.warn({ err: error, attempt, retryInMs: delayMs }, 'cannot apply ClickHouse migrations yet');
       await new Promise((resolve) => setTimeout(resolve, delayMs));

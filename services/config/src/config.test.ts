@@ -20,4 +20,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS: 'yes' })).toThrow(/^GRAYLANE_ALLOW_LINK_LOCAL_UPSTREAMS: expected "true" or "false"/);
     expect(() => loadConfig({ GRAYLANE_CONFIG_TOKEN: 'e2e-secret' })).toThrow(/^GRAYLANE_CONFIG_TOKEN: expected at least 16 characters/);
   });
+
+  it('reads the drain grace and the JetStream replicas shared with the other services', () => {
+    expect(loadConfig({})).toMatchObject({ drainGraceMs: 10_000, jetstreamReplicas: 1 });
+    expect(loadConfig({ GRAYLANE_DRAIN_GRACE_MS: '15000', GRAYLANE_JETSTREAM_REPLICAS: '3' })).toMatchObject({ drainGraceMs: 15_000, jetstreamReplicas: 3 });
+    expect(() => loadConfig({ GRAYLANE_JETSTREAM_REPLICAS: '0' })).toThrow(/^GRAYLANE_JETSTREAM_REPLICAS: expected a whole number from 1 to 5, got "0"/);
+  });
 });

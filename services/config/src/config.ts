@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, bindHostFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
+import { ConfigError, bindHostFrom, drainGraceFrom, jetstreamReplicasFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 import { configApiAuthFrom } from './http/token-identities.js';
 
 /** The config service's settings, read once from the environment. */
@@ -31,6 +31,10 @@ export interface ConfigServiceConfig {
   readonly stepTickMs: number;
   /** How long a lease lasts without renewal: the takeover time after a replica dies. */
   readonly stepLeaseMs: number;
+  /** `GRAYLANE_DRAIN_GRACE_MS`: how long API calls in flight get to finish on shutdown. */
+  readonly drainGraceMs: number;
+  /** `GRAYLANE_JETSTREAM_REPLICAS`: replicas of the events stream and the config bucket when created. */
+  readonly jetstreamReplicas: number;
 }
 
 export function loadConfig(env: Env): ConfigServiceConfig {
@@ -49,6 +53,8 @@ export function loadConfig(env: Env): ConfigServiceConfig {
     stepTickMs,
     // Renewed at half-life, so one slow tick is no failover; 15 s is the takeover time by default.
     stepLeaseMs: positiveIntFrom(env, 'GRAYLANE_STEP_LEASE_MS', Math.max(stepTickMs * 5, 15_000)),
+    drainGraceMs: drainGraceFrom(env),
+    jetstreamReplicas: jetstreamReplicasFrom(env),
   });
 }
 

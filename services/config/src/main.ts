@@ -1,4 +1,4 @@
-import { closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
+import { closeHttpWithin, closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { CommandService } from './commands/command-service.js';
 import { loadConfig } from './config.js';
@@ -17,8 +17,8 @@ const logger = createLogger('graylane-config', config.logLevel).child({ replicaI
 const openWarning = openAuthWarning(config.apiAuth, 'the HTTP command API (every rollout change)');
 if (openWarning !== undefined) logger.warn(openWarning);
 const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true, auth: config.natsAuth });
-await ensureEventsStream(nc);
-const kv = await openConfigBucket(nc);
+await ensureEventsStream(nc, { replicas: config.jetstreamReplicas });
+const kv = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
 const heartbeats = new HeartbeatTracker();
 const heartbeatSubscription = heartbeats.listen(nc);
 const service = new CommandService(new RoutingTableStore(kv), logger.child({ module: 'commands' }), () => new Date(), {
@@ -45,10 +45,10 @@ logger.info({ port: config.port, host: config.host }, 'config service ready');
 // Release the step lease first so another replica takes over at once, then stop listening.
 closeOnSignals(logger, [
   () => nc.drain(),
-  () => app.close(),
+  () => closeHttpWithin(app, config.drainGraceMs),
   () => subscription.unsubscribe(),
   () => heartbeatSubscription.unsubscribe(),
   stopRollbacks,
   stopPauses,
   steps.stop,
-]);
+], { graceMs: config.drainGraceMs });

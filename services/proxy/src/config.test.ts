@@ -20,3 +20,13 @@ describe('GRAYLANE_PROXY_WORKERS', () => {
     expect(() => loadConfig({ GRAYLANE_PROXY_WORKERS: '257' })).toThrow('GRAYLANE_PROXY_WORKERS: expected at most 256, got "257"');
   });
 });
+
+describe('shutdown and multi-node settings', () => {
+  it('honour GRAYLANE_DRAIN_GRACE_MS above 10 s and read GRAYLANE_JETSTREAM_REPLICAS', () => {
+    expect(loadConfig({}).forwarding.drainGraceMs).toBe(10_000);
+    expect(loadConfig({ GRAYLANE_DRAIN_GRACE_MS: '15000' }).forwarding.drainGraceMs).toBe(15_000);
+    expect(loadConfig({}).jetstreamReplicas).toBe(1);
+    expect(loadConfig({ GRAYLANE_JETSTREAM_REPLICAS: '3' }).jetstreamReplicas).toBe(3);
+    expect(() => loadConfig({ GRAYLANE_JETSTREAM_REPLICAS: 'three' })).toThrow('GRAYLANE_JETSTREAM_REPLICAS: expected a whole number from 1 to 5, got "three"');
+  });
+});

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { bindHostFrom, ConfigError, httpAuthFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
+import { bindHostFrom, ConfigError, httpAuthFrom, jetstreamReplicasFrom, natsAuthFrom, natsUrlFrom, type NatsAuth, portFrom, positiveIntFrom, stringFrom, type Env, type HttpAuth } from '@graylane/runtime';
 import { forwardingConfigFrom, type ForwardingConfig } from './forward/forwarding-config.js';
 import { clientLimitsFrom, type ClientLimits } from './http/client-limits.js';
 import { sessionConfigFrom, type SessionConfig } from './session/session-config.js';
@@ -31,6 +31,8 @@ export interface ProxyConfig {
   readonly clientLimits: ClientLimits;
   /** Redis for session bindings and user sets, the local cache bounds, the override secret (session/session-config.ts). */
   readonly sessions: SessionConfig;
+  /** `GRAYLANE_JETSTREAM_REPLICAS`: replicas of the metrics stream and config bucket when this proxy creates them. */
+  readonly jetstreamReplicas: number;
 }
 
 export function loadConfig(env: Env): ProxyConfig {
@@ -53,6 +55,7 @@ export function loadConfig(env: Env): ProxyConfig {
     forwarding: forwardingConfigFrom(env),
     clientLimits: clientLimitsFrom(env),
     sessions: sessionConfigFrom(env),
+    jetstreamReplicas: jetstreamReplicasFrom(env),
   });
 }
 

@@ -21,7 +21,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
   const openWarning = openAuthWarning(config.adminAuth, 'the admin port (moving and clearing session bindings)');
   if (openWarning !== undefined) logger.warn(openWarning);
   const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${proxyId}`, waitForServer: true, auth: config.natsAuth });
-  await ensureMetricsStream(nc);
+  await ensureMetricsStream(nc, { replicas: config.jetstreamReplicas });
   const js = jetstream(nc);
   // Not awaited: the proxy serves without Redis (deciding without bindings) until it connects.
   const redis = connectSessionRedis(config.sessions.redisUrl, logger.child({ module: 'sessions' }));
@@ -39,7 +39,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
     sessions: { redis, config: config.sessions, announce: bindingAnnouncer(nc, proxyId, logger.child({ module: 'sessions' })) },
   });
 
-  const kv = await openConfigBucket(nc);
+  const kv = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
   const configLogger = logger.child({ module: 'config' });
   void keepRunning('config watch', () => watchConfig(kv, app.holder, configLogger), {
     logger: configLogger,
@@ -85,6 +85,6 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
       const cut = await app.drainer.drain(app.dataPlane, config.forwarding.drainGraceMs);
       logger.info({ cut }, 'data plane drained');
     },
-  ]);
+  ], { graceMs: config.forwarding.drainGraceMs });
   worker?.onDrain(shutDown);
 }

@@ -8,7 +8,7 @@ import { guardrailPublishers } from '../nats/rollback-publisher.js';
 import { createClickHouse, type ClickHouseClient } from '../store/clickhouse.js';
 import { EventStore } from '../store/event-store.js';
 import { MetricsStore } from '../store/metrics-store.js';
-import { applyMigrations } from '../store/migrations.js';
+import { migrate } from '../test-support/schema.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { batch, series } from '../test-support/metric-batches.js';
 import { GuardrailLoop } from './guardrail-loop.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   [natsServer, clickhouseServer] = await Promise.all([startNats(), startClickHouse()]);
   nc = await connectNats(natsServer.url, logger, { name: 'guardrail-test', waitForServer: false });
   client = createClickHouse(clickhouseServer.url, logger);
-  await applyMigrations(client, DATABASE, logger);
+  await migrate(client, DATABASE, logger);
   store = new MetricsStore(client, DATABASE);
   verdictStore = new VerdictStore(client, DATABASE);
   publish = await guardrailPublishers(nc);

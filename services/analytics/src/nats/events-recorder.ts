@@ -1,5 +1,5 @@
 import { EVENTS_STREAM, EVENTS_SUBJECT_PREFIX } from '@graylane/contracts';
-import { ensureDurableConsumer, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
+import { ensureDurableConsumer, ensureEventsStream, type Logger, type NatsConnection, type StreamOptions } from '@graylane/runtime';
 import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { eventRowOf, type EventStore } from '../store/event-store.js';
 
@@ -23,9 +23,9 @@ export class EventsRecorder {
     this.#loop = this.#run(store, logger);
   }
 
-  /** Creates the stream and the durable consumer if missing, then starts copying. */
-  static async start(nc: NatsConnection, store: EventStore, logger: Logger): Promise<EventsRecorder> {
-    await ensureEventsStream(nc);
+  /** Creates the stream (with `stream` settings) and the durable consumer if missing, then starts copying. */
+  static async start(nc: NatsConnection, store: EventStore, logger: Logger, stream: StreamOptions = {}): Promise<EventsRecorder> {
+    await ensureEventsStream(nc, stream);
     await ensureDurableConsumer(nc, EVENTS_STREAM, {
       name: EVENTS_AUDIT_CONSUMER,
       filterSubject: `${EVENTS_SUBJECT_PREFIX}.>`,

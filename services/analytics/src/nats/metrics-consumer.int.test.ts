@@ -10,7 +10,7 @@ import { buildApp } from '../app.js';
 import { AnalyticsMetrics } from '../self-metrics.js';
 import { createClickHouse, sqlString, type ClickHouseClient } from '../store/clickhouse.js';
 import { MetricsStore } from '../store/metrics-store.js';
-import { applyMigrations } from '../store/migrations.js';
+import { migrate } from '../test-support/schema.js';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
 import { MetricsConsumer, type BatchSink } from './metrics-consumer.js';
 import { startReportResponder } from './report-responder.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   nc = await connectNats(natsServer.url, logger, { name: 'analytics-test', waitForServer: false });
   js = jetstream(nc);
   client = createClickHouse(clickhouseServer.url, logger);
-  await applyMigrations(client, DATABASE, logger);
+  await migrate(client, DATABASE, logger);
   store = new MetricsStore(client, DATABASE);
   metrics = new AnalyticsMetrics();
   const recording: BatchSink = {

@@ -23,6 +23,8 @@ export interface MetricsConsumerOptions {
   flushMaxBucketRows?: number;
   /** JetStream redelivers a message not acknowledged within this time. */
   ackWaitMs?: number;
+  /** Replicas of the metrics stream if this call creates it (GRAYLANE_JETSTREAM_REPLICAS). */
+  jetstreamReplicas?: number;
   /** First delay after a failed insert; it doubles per consecutive failure up to `retryMaxMs`. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -106,7 +108,7 @@ export class MetricsConsumer {
     logger: Logger,
     options: MetricsConsumerOptions,
   ): Promise<MetricsConsumer> {
-    await ensureMetricsStream(nc);
+    await ensureMetricsStream(nc, { replicas: options.jetstreamReplicas ?? 1 });
     const ackWaitMs = options.ackWaitMs ?? METRICS_ACK_WAIT_MS;
     const created = await ensureDurableConsumer(nc, METRICS_STREAM, {
       name: METRICS_CONSUMER,

@@ -1,5 +1,5 @@
 import { GUARDRAIL_PAUSE_SUBJECT, ROLLBACK_SUBJECT, type GuardrailPauseEventV1, type RollbackEventV1 } from '@graylane/contracts';
-import { encodeJson, ensureEventsStream, type NatsConnection } from '@graylane/runtime';
+import { encodeJson, ensureEventsStream, type NatsConnection, type StreamOptions } from '@graylane/runtime';
 import { jetstream } from '@nats-io/jetstream';
 
 /** Publishes one guardrail event; 'duplicate' when the stream already had its `eventId`. */
@@ -12,8 +12,9 @@ export type EventPublisher<E> = (event: E) => Promise<'published' | 'duplicate'>
  */
 export async function guardrailPublishers(
   nc: NatsConnection,
+  stream: StreamOptions = {},
 ): Promise<{ rollback: EventPublisher<RollbackEventV1>; pause: EventPublisher<GuardrailPauseEventV1> }> {
-  await ensureEventsStream(nc);
+  await ensureEventsStream(nc, stream);
   const js = jetstream(nc);
   const publisher =
     <E extends { eventId: string }>(subject: string): EventPublisher<E> =>

@@ -7,7 +7,9 @@ import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
 import { rowsOfBatches } from './rows.js';
 import { poolsOfRows, windowRowsOfBatchRows } from './window-pools.js';
-import { applyMigrations, appliedVersions, MIGRATIONS } from './migrations.js';
+import { appliedVersions, MIGRATIONS } from './migrations.js';
+import { httpSqlRunner } from './sql-runner.js';
+import { migrate } from '../test-support/schema.js';
 
 const logger = createLogger('analytics-test', 'silent');
 const DATABASE = 'analytics_store_test';
@@ -19,7 +21,7 @@ let store: MetricsStore;
 beforeAll(async () => {
   server = await startClickHouse();
   client = createClickHouse(server.url, logger);
-  await applyMigrations(client, DATABASE, logger);
+  await migrate(client, DATABASE, logger);
   store = new MetricsStore(client, DATABASE);
 });
 
@@ -42,13 +44,13 @@ function exactQuantile(values: readonly number[], q: number): number {
 
 describe('migrations', () => {
   it('apply each version once and record it', async () => {
-    expect(await applyMigrations(client, DATABASE, logger)).toEqual([]);
-    expect(await appliedVersions(client, DATABASE)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await migrate(client, DATABASE, logger)).toEqual([]);
+    expect(await appliedVersions(httpSqlRunner(client), DATABASE)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await scalar(`SELECT count() AS value FROM ${DATABASE}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
   });
 
   it('create the database when it does not exist', async () => {
-    expect(await applyMigrations(client, 'analytics_fresh_db', logger)).toEqual([1, 2, 3]);
+    expect(await migrate(client, 'analytics_fresh_db', logger)).toEqual([1, 2, 3]);
     expect(await scalar(`SELECT count() AS value FROM system.tables WHERE database = 'analytics_fresh_db'`)).toBe(5);
   });
 });

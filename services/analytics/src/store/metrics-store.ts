@@ -1,5 +1,6 @@
 import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from '@graylane/contracts';
-import { isServerError, sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
+import { isServerError, type ClickHouseClient } from './clickhouse.js';
+import { poolBucketsSql, poolCountsSql, rolloutWindow, seriesBucketsSql, seriesCountsSql } from './report-sql.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
 import { buildSeries, type SeriesBucketRow, type SeriesCountRow, type SeriesV1 } from './series.js';
 import { rowsOfBatches } from './rows.js';
@@ -64,7 +65,7 @@ export class MetricsStore implements ReportSource, SeriesSource {
   async report(name: string, sinceSeconds: number): Promise<ReportV1> {
     const generatedAt = this.#now();
     const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
+    const where = rolloutWindow(name, from);
     try {
       const { counts, buckets } = await this.#poolRows(where);
       return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
@@ -84,20 +85,10 @@ export class MetricsStore implements ReportSource, SeriesSource {
     const generatedAt = this.#now();
     const nowSeconds = Math.floor(generatedAt.getTime() / 1000);
     const from = Math.floor((nowSeconds - sinceSeconds) / stepSeconds) * stepSeconds;
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(from)})`;
-    // toUInt32/intDiv: plain arithmetic that ClickHouse 18.16 runs as well as current releases.
-    const slot = `intDiv(toUInt32(ts) - ${sqlInteger(from)}, ${sqlInteger(stepSeconds)})`;
     try {
       const [countRows, bucketRows] = await Promise.all([
-        this.#json(`SELECT pool, ${slot} AS slot, sum(requests) AS total_requests,
-    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
-FROM ${this.#database}.request_counts FINAL
-WHERE ${where}
-GROUP BY pool, slot`),
-        this.#json(`SELECT pool, ${slot} AS slot, bucket, sum(count) AS bucket_count
-FROM ${this.#database}.latency_buckets FINAL
-WHERE ${where}
-GROUP BY pool, slot, bucket`),
+        this.#json(seriesCountsSql(this.#database, name, from, stepSeconds)),
+        this.#json(seriesBucketsSql(this.#database, name, from, stepSeconds)),
       ]);
       const counts = countRows.map(
         (row): SeriesCountRow => ({ pool: String(row.pool), slot: Number(row.slot), requests: Number(row.total_requests), errors: Number(row.error_requests) }),
@@ -116,9 +107,7 @@ GROUP BY pool, slot, bucket`),
    * batch windows started in [startMs, endMs) — what the guardrails judge. Throws like `report`.
    */
   async windowPools(name: string, startMs: number, endMs: number): Promise<WindowPool[]> {
-    const where = `rollout = ${sqlString(name)} AND ts >= toDateTime(${sqlInteger(Math.floor(startMs / 1000))}) AND ts < toDateTime(${sqlInteger(
-      Math.floor(endMs / 1000),
-    )})`;
+    const where = rolloutWindow(name, Math.floor(startMs / 1000), Math.floor(endMs / 1000));
     try {
       const { counts, buckets } = await this.#poolRows(where);
       return poolsOfRows(counts, buckets);
@@ -136,16 +125,8 @@ GROUP BY pool, slot, bucket`),
   /** Counts and bucket sums per (pool, version) over the rows `where` selects, in both tables. */
   async #poolRows(where: string): Promise<{ counts: PoolCountRow[]; buckets: PoolBucketRow[] }> {
     const [countRows, bucketRows] = await Promise.all([
-      this.#json(`SELECT pool, version, sum(requests) AS total_requests,
-    sumIf(requests, status_class IN ('5xx', 'err')) AS error_requests
-FROM ${this.#database}.request_counts FINAL
-WHERE ${where}
-GROUP BY pool, version`),
-      this.#json(`SELECT pool, version, bucket, sum(count) AS bucket_count
-FROM ${this.#database}.latency_buckets FINAL
-WHERE ${where}
-GROUP BY pool, version, bucket
-ORDER BY pool, version, bucket`),
+      this.#json(poolCountsSql(this.#database, where)),
+      this.#json(poolBucketsSql(this.#database, where)),
     ]);
     // UInt64 sums arrive as JSON strings.
     const counts = countRows.map(

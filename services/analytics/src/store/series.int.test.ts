@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
 import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
-import { applyMigrations } from './migrations.js';
+import { migrate } from '../test-support/schema.js';
 
 const logger = createLogger('analytics-test', 'silent');
 const DATABASE = 'analytics_series_test';
@@ -24,7 +24,7 @@ let store: MetricsStore;
 beforeAll(async () => {
   server = await startClickHouse();
   client = createClickHouse(server.url, logger);
-  await applyMigrations(client, DATABASE, logger);
+  await migrate(client, DATABASE, logger);
   store = new MetricsStore(client, DATABASE, () => new Date(NOW_S * 1000 + 400));
   // 110 seconds of traffic from two proxies: stable 5-20 ms, canary getting slower with time,
   // and canary errors every 7th second. Plus traffic older than the window, which must not show.

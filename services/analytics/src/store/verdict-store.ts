@@ -1,5 +1,6 @@
 import { parseWith, VerdictV1, VerdictV2, type ReportV2 } from '@graylane/contracts';
-import { sqlInteger, sqlString, type ClickHouseClient } from './clickhouse.js';
+import type { ClickHouseClient } from './clickhouse.js';
+import { verdictsSql } from './report-sql.js';
 import { storeError, type ReportSource } from './metrics-store.js';
 
 /** Where verdicts are kept and read back; the guardrail loop and the HTTP routes use this. */
@@ -55,10 +56,7 @@ export class VerdictStore implements VerdictSource {
     const fromMs = this.#now().getTime() - sinceSeconds * 1000;
     try {
       const result = await this.#client.query({
-        query: `SELECT body FROM ${this.#database}.verdicts FINAL
-WHERE rollout = ${sqlString(rollout)} AND window_end_ms >= ${sqlInteger(Math.max(0, Math.floor(fromMs)))}
-ORDER BY window_end_ms DESC
-LIMIT ${sqlInteger(limit)}`,
+        query: verdictsSql(this.#database, rollout, fromMs, limit),
         format: 'JSONEachRow',
       });
       const rows = await result.json<{ body: string }>();

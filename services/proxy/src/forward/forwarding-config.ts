@@ -1,4 +1,4 @@
-import { ConfigError, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
+import { ConfigError, drainGraceFrom, positiveIntFrom, stringFrom, type Env } from '@graylane/runtime';
 import type { ActiveCheckSettings } from '../health/active-checker.js';
 import type { OutlierSettings } from '../health/outlier-detector.js';
 import type { LoadBalancingPolicy } from './balancer.js';
@@ -76,7 +76,7 @@ export function forwardingConfigFrom(env: Env): ForwardingConfig {
       maxEjectionMs: positiveIntFrom(env, 'GRAYLANE_OUTLIER_MAX_EJECTION_MS', 300_000),
     }),
     retryRatio: positiveIntFrom(env, 'GRAYLANE_RETRY_BUDGET_PERCENT', 20) / 100,
-    drainGraceMs: positiveIntFrom(env, 'GRAYLANE_DRAIN_GRACE_MS', 10_000),
+    drainGraceMs: drainGraceFrom(env),
   });
 }
 

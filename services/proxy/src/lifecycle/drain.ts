@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 
 /** A listening server that can stop listening (the data plane). */
 export interface Closable {
@@ -7,19 +8,39 @@ export interface Closable {
 }
 
 /**
- * Graceful shutdown of the data plane: stop accepting connections, close idle keep-alive ones,
- * let in-flight requests finish (up to `graceMs`), then cut what is left. While draining,
+ * How long a keep-alive connection must sit idle while draining before it is closed. Closing an
+ * idle connection races with a request its client is sending on it at that moment, and that
+ * request is lost (the client sees a reset, not an answer). A client under load sends its next
+ * request well within this time and gets `connection: close` on the answer instead.
+ */
+export const DRAIN_IDLE_CLOSE_MS = 1000;
+
+/**
+ * Graceful shutdown of the data plane: stop accepting connections, answer every request still
+ * arriving on an open keep-alive connection with `connection: close`, close connections that stay
+ * idle, let in-flight requests finish (up to `graceMs`), then cut what is left. While draining,
  * `draining` is true so `readyz` turns false and a load balancer stops sending.
  */
 export class Drainer {
   draining = false;
   private readonly inFlight = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
 
-  /** Counts requests on `server` so a drain can say how many it had to cut. */
+  /** Counts connections and requests on `server` so a drain can close idle ones and say how many it cut. */
   track(server: Server): void {
-    server.prependListener('request', (_req, res: ServerResponse) => {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    // An upgraded connection is a tunnel with timeouts of its own (forward/native-upgrade.ts), not an idle one.
+    server.on('upgrade', (_req, socket: Socket) => this.sockets.delete(socket));
+    server.prependListener('request', (req, res: ServerResponse) => {
       this.inFlight.add(res);
-      if (this.draining) closeAfter(res);
+      if (this.draining) {
+        // The drain's idle timer must not cut a request that arrived in time.
+        req.socket.setTimeout(0);
+        closeAfter(res);
+      }
       res.once('close', () => this.inFlight.delete(res));
     });
   }
@@ -32,10 +53,21 @@ export class Drainer {
   /** Drains `app`; resolves with how many requests were still running after `graceMs` and were cut. */
   async drain(app: Closable, graceMs: number): Promise<number> {
     this.draining = true;
+    const { server } = app;
     // Keep-alive connections of requests still running would otherwise outlive the drain.
-    for (const res of this.inFlight) closeAfter(res);
-    // close() stops listening, closes idle keep-alive connections and waits for the rest.
-    const closed = app.close();
+    const busy = new Set<Socket>();
+    for (const res of this.inFlight) {
+      closeAfter(res);
+      busy.add(res.socket as Socket);
+    }
+    // http.Server#close() would also close every idle keep-alive connection at once, losing the
+    // requests their clients are sending right now; net.Server#close() only stops listening.
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+    const idleMs = Math.min(DRAIN_IDLE_CLOSE_MS, graceMs);
+    for (const socket of this.sockets) {
+      // An idle socket's 'timeout' makes node:http destroy it; a request arriving first clears it (track).
+      if (!busy.has(socket)) socket.setTimeout(idleMs);
+    }
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {
       timer = setTimeout(() => resolve('grace-over'), graceMs);
@@ -45,9 +77,11 @@ export class Drainer {
     let cut = 0;
     if (first === 'grace-over') {
       cut = this.inFlight.size;
-      app.server.closeAllConnections();
+      server.closeAllConnections();
       await closed;
     }
+    // Stops node:http's header-timeout sweep, which net.Server#close() leaves running.
+    await app.close();
     return cut;
   }
 }

@@ -1,13 +1,16 @@
 import { cluster, type Worker } from './cluster.js';
-import { createLogger } from '@graylane/runtime';
+import { createLogger, shutdownBudgetMs } from '@graylane/runtime';
 import type { ProxyConfig } from '../config.js';
 import { isWorkerMessage, type WorkerMessage } from './messages.js';
 import { buildPrimaryAdmin, type WorkerAdmin } from './primary-admin.js';
 import { RestartBackoff } from './restart-backoff.js';
 import { supportsReusePort } from './listen-options.js';
 
-/** After the workers' drain grace, how long the primary still waits before it kills what is left. */
-const EXIT_MARGIN_MS = 15_000;
+/**
+ * How long the primary waits beyond a worker's own shutdown budget (drain grace + margin, after
+ * which the worker exits by itself) before it kills what is left: the worker's exit has to reach it.
+ */
+const KILL_MARGIN_MS = 5_000;
 
 /**
  * The primary of a multi-worker proxy: keeps `config.workers` workers running (each a full data
@@ -70,7 +73,7 @@ export function runPrimary(config: ProxyConfig): void {
     setTimeout(() => {
       for (const { worker } of workers.values()) worker.process.kill('SIGKILL');
       logger.error({ workers: workers.size }, 'proxy workers did not exit in time; killed');
-    }, config.forwarding.drainGraceMs + EXIT_MARGIN_MS).unref();
+    }, shutdownBudgetMs(config.forwarding.drainGraceMs) + KILL_MARGIN_MS).unref();
     exitWhenAllGone();
   };
   // A second signal while draining exits at once, as a single-process proxy does.

@@ -1,0 +1,59 @@
+// GRAYLANE_JETSTREAM_REPLICAS on a real 3-node NATS cluster: the config service and a proxy,
+// started with 3, create the events stream, the config bucket and the metrics stream with 3
+// replicas, and the proxy then serves its config from the replicated bucket.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_BUCKET, EVENTS_STREAM, METRICS_STREAM } from '@graylane/contracts';
+import { connectNats, createLogger, type NatsConnection } from '@graylane/runtime';
+import { freePort, startNatsCluster, type RunningServer } from '@graylane/testkit';
+import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+
+let cluster: RunningServer[];
+let nc: NatsConnection;
+const services: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  cluster = await startNatsCluster(3);
+  nc = await connectNats(cluster[0]?.url as string, createLogger('jetstream-replicas', 'warn'), { name: 'jetstream-replicas', waitForServer: false });
+});
+
+afterAll(async () => {
+  await Promise.all(services.map((service) => service.stop()));
+  await nc?.close();
+  await Promise.all((cluster ?? []).map((server) => server.stop()));
+});
+
+/** Replicas of `stream` and how many of them are current, once it exists. */
+async function replicasOf(stream: string): Promise<{ replicas: number; current: number }> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream);
+  return { replicas: info.config.num_replicas, current: 1 + (info.cluster?.replicas ?? []).filter((replica) => replica.current).length };
+}
+
+describe('GRAYLANE_JETSTREAM_REPLICAS=3 on a 3-node NATS cluster', () => {
+  it('creates the events stream, the config bucket and the metrics stream with 3 replicas', async () => {
+    const configPort = await freePort();
+    // The servers elect a JetStream leader after they are up; the services retry until it is there.
+    services.push(startProcess('config', 'services/config/dist/main.js', { GRAYLANE_NATS_URL: cluster[0]?.url as string, PORT: String(configPort), GRAYLANE_JETSTREAM_REPLICAS: '3' }));
+    await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000);
+    const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+    services.push(
+      startProcess('proxy', 'services/proxy/dist/main.js', {
+        // Another node than the config service's, to show the bucket is there too.
+        GRAYLANE_NATS_URL: cluster[2]?.url as string,
+        GRAYLANE_JETSTREAM_REPLICAS: '3',
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+      }),
+    );
+    await eventually('the proxy answers on its admin port', 60_000, async () => ((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).ok ? true : undefined));
+
+    for (const stream of [EVENTS_STREAM, `KV_${CONFIG_BUCKET}`, METRICS_STREAM]) {
+      const seen = await eventually(`${stream} replicated on 3 servers`, 20_000, async () => {
+        const replicas = await replicasOf(stream);
+        return replicas.current === 3 ? replicas : undefined;
+      });
+      expect(seen, stream).toEqual({ replicas: 3, current: 3 });
+    }
+  });
+});
