@@ -49,6 +49,14 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
     // Fastify's own errors (malformed JSON, oversized body) arrive here with a 4xx status.
     const failure = requestErrorOf(error) ?? asGraylaneError(error);
     if (failure.code === 'GRAYLANE_INTERNAL') request.log.error({ err: error }, 'request failed');
+    if (!request.raw.complete) {
+      // A body refused before it was read whole (too large, too deep): fastify asks to close the
+      // connection, and Node then resets it while the client is still sending, so the client sees
+      // EPIPE instead of this answer. Keep the connection and let Node discard the rest instead
+      // (bounded by the server's request timeout), as nginx's lingering close does.
+      reply.removeHeader('connection');
+      request.raw.resume();
+    }
     return reply.code(httpStatusOf(failure.code)).send({ ok: false, error: failure.toBody() });
   });
 }
