@@ -1,5 +1,6 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
+import { OpenConnections } from './open-connections.js';
 
 /** A listening server that can stop listening (the data plane). */
 export interface Closable {
@@ -23,31 +24,29 @@ export const DRAIN_IDLE_CLOSE_MS = 1000;
  */
 export class Drainer {
   draining = false;
-  private readonly inFlight = new Set<ServerResponse>();
-  private readonly sockets = new Set<Socket>();
+  private readonly connections = new OpenConnections();
 
   /** Counts connections and requests on `server` so a drain can close idle ones and say how many it cut. */
   track(server: Server): void {
     server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.remove(socket));
     });
     // An upgraded connection is a tunnel with timeouts of its own (forward/native-upgrade.ts), not an idle one.
-    server.on('upgrade', (_req, socket: Socket) => this.sockets.delete(socket));
-    server.prependListener('request', (req, res: ServerResponse) => {
-      this.inFlight.add(res);
+    server.on('upgrade', (_req, socket: Socket) => this.connections.remove(socket));
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.connections.requestStarted(req.socket, res);
       if (this.draining) {
         // The drain's idle timer must not cut a request that arrived in time.
         req.socket.setTimeout(0);
         closeAfter(res);
       }
-      res.once('close', () => this.inFlight.delete(res));
     });
   }
 
   /** Requests not yet answered. */
   get active(): number {
-    return this.inFlight.size;
+    return this.connections.inFlight;
   }
 
   /** Drains `app`; resolves with how many requests were still running after `graceMs` and were cut. */
@@ -55,18 +54,15 @@ export class Drainer {
     this.draining = true;
     const { server } = app;
     // Keep-alive connections of requests still running would otherwise outlive the drain.
-    const busy = new Set<Socket>();
-    for (const res of this.inFlight) {
-      closeAfter(res);
-      busy.add(res.socket as Socket);
-    }
+    const open = this.connections.snapshot();
+    for (const { latest } of open) if (latest !== undefined) closeAfter(latest);
     // http.Server#close() would also close every idle keep-alive connection at once, losing the
     // requests their clients are sending right now; net.Server#close() only stops listening.
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     const idleMs = Math.min(DRAIN_IDLE_CLOSE_MS, graceMs);
-    for (const socket of this.sockets) {
+    for (const { socket, inFlight } of open) {
       // An idle socket's 'timeout' makes node:http destroy it; a request arriving first clears it (track).
-      if (!busy.has(socket)) socket.setTimeout(idleMs);
+      if (inFlight === 0) socket.setTimeout(idleMs);
     }
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {
@@ -76,7 +72,7 @@ export class Drainer {
     clearTimeout(timer);
     let cut = 0;
     if (first === 'grace-over') {
-      cut = this.inFlight.size;
+      cut = this.connections.inFlight;
       server.closeAllConnections();
       await closed;
     }
