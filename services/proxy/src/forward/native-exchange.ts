@@ -180,7 +180,7 @@ export class NativeExchange implements ConnectionUser {
     this.connection?.socket.resume();
   }
 
-  onComplete(reusable: boolean): void {
+  onComplete(reusable: boolean, last?: Buffer): void {
     const connection = this.connection as UpstreamConnection;
     this.connection = undefined;
     this.unclaim();
@@ -188,7 +188,7 @@ export class NativeExchange implements ConnectionUser {
     // A request body not sent whole leaves the connection mid-message: it cannot carry another.
     if (!this.bodyDone) this.stopBody();
     (this.pool as NativePool).release(connection, reusable && this.bodyDone);
-    this.res.end();
+    this.res.end(last);
     this.finish.done({ status: this.status }, this.upstream);
   }
 

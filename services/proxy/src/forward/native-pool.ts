@@ -15,7 +15,7 @@ export interface ConnectionUser {
   onHead(head: ResponseHead): void;
   onBody(chunk: Buffer): void;
   /** The response ended; the user hands the connection back with `release`. */
-  onComplete(reusable: boolean): void;
+  onComplete(reusable: boolean, last?: Buffer): void;
   /** `answered`: some response byte had arrived, so the request must not be sent again. */
   onFailure(kind: ConnectionFailure, message: string, answered: boolean): void;
   /** The upstream socket drained after a write returned false. */
@@ -125,10 +125,10 @@ export class UpstreamConnection implements ResponseSink {
     this.user?.onBody(chunk);
   }
 
-  onComplete(reusable: boolean): void {
+  onComplete(reusable: boolean, last?: Buffer): void {
     const user = this.user;
     if (user === undefined) return;
-    user.onComplete(reusable);
+    user.onComplete(reusable, last);
   }
 
   onError(error: ResponseParseError): void {

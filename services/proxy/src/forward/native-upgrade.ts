@@ -101,8 +101,8 @@ export function tunnelUpgrade(settings: ForwarderSettings, req: IncomingMessage,
         client.once('drain', () => socket.resume());
       }
     },
-    onComplete: () => {
-      client.end();
+    onComplete: (_reusable, last) => {
+      client.end(last);
       socket.destroy();
     },
     onError: (error) => failBeforeAnswer('connect', answered ? error.message : `upstream sent an invalid response: ${error.message}`),

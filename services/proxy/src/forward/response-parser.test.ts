@@ -36,7 +36,8 @@ function recorder(): { sink: ResponseSink; parsed: Parsed } {
     onBody: (chunk: Buffer) => {
       parsed.body += chunk.toString('latin1');
     },
-    onComplete: (reusable: boolean) => {
+    onComplete: (reusable: boolean, last?: Buffer) => {
+      if (last !== undefined) parsed.body += last.toString('latin1');
       parsed.complete = reusable;
       parsed.events.push('complete');
     },
@@ -138,6 +139,20 @@ describe('ResponseParser: accepted framing', () => {
     }
     expect(parsed.body).toBe('onetwo');
     expect(parsed.events).toEqual(['head', 'complete', 'head', 'complete']);
+  });
+
+  it("hands a Content-Length body's final piece over with the completion, not as a body piece", () => {
+    const { sink } = recorder();
+    const pieces: string[] = [];
+    const lasts: (string | undefined)[] = [];
+    const parser = new ResponseParser({ ...sink, onBody: (chunk) => pieces.push(chunk.toString()), onComplete: (_reusable, last) => lasts.push(last?.toString()) });
+    parser.start(false);
+    parser.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nabc'));
+    parser.push(Buffer.from('def'));
+    expect({ pieces, lasts }).toEqual({ pieces: ['abc'], lasts: ['def'] });
+    parser.start(false);
+    parser.push(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
+    expect(lasts).toEqual(['def', undefined]);
   });
 });
 

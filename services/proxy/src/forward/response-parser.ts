@@ -37,8 +37,13 @@ export interface ResponseSink {
   onUpgrade(head: ResponseHead, rest: Buffer): void;
   /** A piece of the body, a view of the pushed Buffer (copy it to keep it beyond the call). */
   onBody(chunk: Buffer): void;
-  /** The response is complete; `reusable` is false when the connection must not carry another request. */
-  onComplete(reusable: boolean): void;
+  /**
+   * The response is complete; `reusable` is false when the connection must not carry another
+   * request. `last`, when given, is the body's final piece (a view, like onBody's), handed over
+   * here instead of through onBody so the sink can write it and end in one call: for the common
+   * small response that saves Node's server a write, a cork and a tick.
+   */
+  onComplete(reusable: boolean, last?: Buffer): void;
   /** The response is malformed or cut; nothing more is reported. */
   onError(error: ResponseParseError): void;
 }
@@ -143,8 +148,8 @@ export class ResponseParser {
           this.remaining -= take;
           const piece = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
           offset += take;
-          this.sink.onBody(piece);
-          if (this.remaining === 0) this.complete(chunk.length - offset);
+          if (this.remaining === 0) this.complete(chunk.length - offset, piece);
+          else this.sink.onBody(piece);
           break;
         }
         case S_CHUNK_SIZE:
@@ -197,16 +202,16 @@ export class ResponseParser {
     this.sink.onError(new ResponseParseError(message, empty));
   }
 
-  /** Ends the response; bytes left over after it mean the upstream sent more than it framed. */
-  private complete(leftover: number): void {
+  /** Ends the response (`last`: its final body piece); bytes left over after it mean the upstream sent more than it framed. */
+  private complete(leftover: number, last?: Buffer): void {
     this.state = S_DONE;
     this.pending = undefined;
     if (leftover > 0) {
       this.state = S_FAILED;
-      this.sink.onComplete(false);
+      this.sink.onComplete(false, last);
       return;
     }
-    this.sink.onComplete(this.keepAlive);
+    this.sink.onComplete(this.keepAlive, last);
   }
 
   private readHead(chunk: Buffer, offset: number): number {
