@@ -5,27 +5,27 @@ import { logGamma } from '@graylane/analytics/judge';
 
 /** sfc32: small, fast, seeded, good enough for simulation (passes PractRand to 2^40+). */
 export class Rng {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
 
   constructor(seed: number) {
-    this.#a = 0x9e3779b9;
-    this.#b = 0x243f6a88;
-    this.#c = 0xb7e15162;
-    this.#d = seed >>> 0;
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = seed >>> 0;
     for (let i = 0; i < 15; i += 1) this.next();
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0;
-    this.#d = (this.#d + 1) | 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) | 0;
-    this.#c = (this.#c << 21) | (this.#c >>> 11);
-    this.#c = (this.#c + t) | 0;
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
     return (t >>> 0) / 4294967296;
   }
 
@@ -132,8 +132,8 @@ export class BucketDistribution {
   /** Buckets with non-negligible probability, ascending. */
   readonly buckets: Int32Array;
   readonly probabilities: Float64Array;
-  readonly #alias: Int32Array;
-  readonly #accept: Float64Array;
+  private readonly alias: Int32Array;
+  private readonly accept: Float64Array;
 
   constructor(cdf: LatencyCdf) {
     const buckets: number[] = [];
@@ -150,8 +150,8 @@ export class BucketDistribution {
     this.probabilities = Float64Array.from(probabilities, (p) => p / total);
     // Vose's alias method.
     const n = this.probabilities.length;
-    this.#alias = new Int32Array(n);
-    this.#accept = new Float64Array(n);
+    this.alias = new Int32Array(n);
+    this.accept = new Float64Array(n);
     const scaled = Array.from(this.probabilities, (p) => p * n);
     const small: number[] = [];
     const large: number[] = [];
@@ -159,12 +159,12 @@ export class BucketDistribution {
     while (small.length > 0 && large.length > 0) {
       const s = small.pop() ?? 0;
       const l = large.pop() ?? 0;
-      this.#accept[s] = scaled[s] ?? 0;
-      this.#alias[s] = l;
+      this.accept[s] = scaled[s] ?? 0;
+      this.alias[s] = l;
       scaled[l] = (scaled[l] ?? 0) + (scaled[s] ?? 0) - 1;
       ((scaled[l] ?? 0) < 1 ? small : large).push(l);
     }
-    for (const i of [...small, ...large]) this.#accept[i] = 1;
+    for (const i of [...small, ...large]) this.accept[i] = 1;
   }
 
   /**
@@ -180,7 +180,7 @@ export class BucketDistribution {
       for (let r = 0; r < requests; r += 1) {
         const u = rng.next() * n;
         const i = Math.floor(u);
-        const slot = u - i < (this.#accept[i] ?? 1) ? i : (this.#alias[i] ?? i);
+        const slot = u - i < (this.accept[i] ?? 1) ? i : (this.alias[i] ?? i);
         counts[slot] = (counts[slot] ?? 0) + 1;
       }
       return requests;

@@ -11,13 +11,13 @@ import { checkQuantile, rankOf } from './quantile.js';
 export class LatencyHistogram {
   // Float64 rather than Uint32: counts summed over many proxies and windows pass 2^32, and a
   // double counts exactly up to 2^53.
-  readonly #counts = new Float64Array(BUCKET_COUNT);
-  #total = 0;
+  private readonly counts = new Float64Array(BUCKET_COUNT);
+  private total = 0;
 
   /** Counts one latency in microseconds; out-of-range values clamp as in `bucketIndexOf`. */
   record(valueUs: number): void {
-    this.#counts[bucketIndexOf(valueUs)]! += 1;
-    this.#total += 1;
+    this.counts[bucketIndexOf(valueUs)]! += 1;
+    this.total += 1;
   }
 
   /** Counts the same latency `times` times; throws a RangeError unless `times` is an integer ≥ 0. */
@@ -25,21 +25,21 @@ export class LatencyHistogram {
     if (!Number.isSafeInteger(times) || times < 0) {
       throw new RangeError(`times: expected an integer >= 0, got ${times}`);
     }
-    this.#counts[bucketIndexOf(valueUs)]! += times;
-    this.#total += times;
+    this.counts[bucketIndexOf(valueUs)]! += times;
+    this.total += times;
   }
 
   /** Adds every count of `other` into this histogram; `other` is left unchanged. */
   merge(other: LatencyHistogram): void {
-    const counts = this.#counts;
-    const theirs = other.#counts;
+    const counts = this.counts;
+    const theirs = other.counts;
     for (let index = 0; index < BUCKET_COUNT; index += 1) counts[index]! += theirs[index]!;
-    this.#total += other.#total;
+    this.total += other.total;
   }
 
   /** Number of recorded values. */
   get count(): number {
-    return this.#total;
+    return this.total;
   }
 
   /**
@@ -49,9 +49,9 @@ export class LatencyHistogram {
    */
   quantileUs(q: number): number {
     checkQuantile(q);
-    if (this.#total === 0) return 0;
-    const rank = rankOf(q, this.#total);
-    const counts = this.#counts;
+    if (this.total === 0) return 0;
+    const rank = rankOf(q, this.total);
+    const counts = this.counts;
     let seen = 0;
     let index = 0;
     for (; index < BUCKET_COUNT - 1; index += 1) {
@@ -64,7 +64,7 @@ export class LatencyHistogram {
   /** The non-empty buckets as [index, count] pairs, by ascending index. */
   entries(): Array<[index: number, count: number]> {
     const result: Array<[number, number]> = [];
-    const counts = this.#counts;
+    const counts = this.counts;
     for (let index = 0; index < BUCKET_COUNT; index += 1) {
       const count = counts[index]!;
       if (count > 0) result.push([index, count]);
@@ -108,8 +108,8 @@ export class LatencyHistogram {
       if (!Number.isSafeInteger(count) || (count as number) < 1) {
         decodeFailure(`buckets[${position}][1]`, 'a count, an integer >= 1', count);
       }
-      histogram.#counts[index] = count as number;
-      histogram.#total += count as number;
+      histogram.counts[index] = count as number;
+      histogram.total += count as number;
       previous = index;
     }
     return histogram;
@@ -131,8 +131,8 @@ export class LatencyHistogram {
       if (!Number.isSafeInteger(count) || count < 0) {
         decodeFailure(`entries[${position}][1]`, 'a count, an integer >= 0', count);
       }
-      histogram.#counts[index]! += count;
-      histogram.#total += count;
+      histogram.counts[index]! += count;
+      histogram.total += count;
       position += 1;
     }
     return histogram;
@@ -140,12 +140,12 @@ export class LatencyHistogram {
 
   /** Forgets every value, keeping the allocated buckets for the next window. */
   reset(): void {
-    this.#counts.fill(0);
-    this.#total = 0;
+    this.counts.fill(0);
+    this.total = 0;
   }
 
   /** Whether nothing was recorded. */
   isEmpty(): boolean {
-    return this.#total === 0;
+    return this.total === 0;
   }
 }

@@ -13,9 +13,9 @@ export const DEFAULT_LINES_PER_SECOND = 20;
  * and what the cap held back is counted in the next line that gets through.
  */
 export class RequestErrorLog {
-  #windowStart = 0;
-  #inWindow = 0;
-  #suppressed = 0;
+  private windowStart = 0;
+  private inWindow = 0;
+  private suppressed = 0;
 
   constructor(
     private readonly logger: Logger,
@@ -25,28 +25,28 @@ export class RequestErrorLog {
 
   /** A request the proxy answered with an error of its own (`status`), at warn level. */
   failed(req: IncomingMessage, status: number, fields: Record<string, unknown>, message: string): void {
-    this.#write('warn', { requestId: requestIdOf(req), status, method: req.method, path: pathOf(req), ...fields }, message);
+    this.write('warn', { requestId: requestIdOf(req), status, method: req.method, path: pathOf(req), ...fields }, message);
   }
 
   /** A request the proxy refused as malformed (4xx), at info level: the client's problem, not the proxy's. */
   refused(req: IncomingMessage | undefined, status: number, fields: Record<string, unknown>, message: string): void {
     const identity = req === undefined ? {} : { requestId: requestIdOf(req), method: req.method, path: pathOf(req) };
-    this.#write('info', { ...identity, status, ...fields }, message);
+    this.write('info', { ...identity, status, ...fields }, message);
   }
 
-  #write(level: 'warn' | 'info', fields: Record<string, unknown>, message: string): void {
+  private write(level: 'warn' | 'info', fields: Record<string, unknown>, message: string): void {
     const now = this.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#inWindow = 0;
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
     }
-    if (this.#inWindow >= this.linesPerSecond) {
-      this.#suppressed += 1;
+    if (this.inWindow >= this.linesPerSecond) {
+      this.suppressed += 1;
       return;
     }
-    this.#inWindow += 1;
-    const suppressed = this.#suppressed;
-    this.#suppressed = 0;
+    this.inWindow += 1;
+    const suppressed = this.suppressed;
+    this.suppressed = 0;
     this.logger[level](suppressed === 0 ? fields : { ...fields, suppressedBefore: suppressed }, message);
   }
 }

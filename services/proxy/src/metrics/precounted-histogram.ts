@@ -35,34 +35,34 @@ interface TextFormatObject {
  * cluster aggregation) builds on it, so overriding that one method serves both.
  */
 export class PrecountedHistogram extends Histogram<string> {
-  readonly #name: string;
-  readonly #help: string;
-  readonly #bounds: readonly number[];
-  readonly #read: () => Iterable<CountedSeries>;
+  private readonly metricName: string;
+  private readonly helpText: string;
+  private readonly bounds: readonly number[];
+  private readonly read: () => Iterable<CountedSeries>;
 
   constructor(options: { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[]; registry: Registry; read: () => Iterable<CountedSeries> }) {
     super({ name: options.name, help: options.help, labelNames: [...options.labelNames], buckets: [...options.buckets], registers: [options.registry] });
-    this.#name = options.name;
-    this.#help = options.help;
-    this.#bounds = options.buckets;
-    this.#read = options.read;
+    this.metricName = options.name;
+    this.helpText = options.help;
+    this.bounds = options.buckets;
+    this.read = options.read;
   }
 
   async getForPromString(): Promise<TextFormatObject> {
     const values: SampleValue[] = [];
-    const bucket = `${this.#name}_bucket`;
-    for (const series of this.#read()) {
+    const bucket = `${this.metricName}_bucket`;
+    for (const series of this.read()) {
       let cumulative = 0;
-      this.#bounds.forEach((le, slot) => {
+      this.bounds.forEach((le, slot) => {
         cumulative += series.buckets[slot] ?? 0;
         values.push({ labels: { ...series.labels, le }, sharedLabels: {}, value: cumulative, metricName: bucket });
       });
       values.push(
         { labels: { ...series.labels, le: '+Inf' }, sharedLabels: {}, value: series.count, metricName: bucket },
-        { labels: { ...series.labels }, sharedLabels: {}, value: series.sum, metricName: `${this.#name}_sum` },
-        { labels: { ...series.labels }, sharedLabels: {}, value: series.count, metricName: `${this.#name}_count` },
+        { labels: { ...series.labels }, sharedLabels: {}, value: series.sum, metricName: `${this.metricName}_sum` },
+        { labels: { ...series.labels }, sharedLabels: {}, value: series.count, metricName: `${this.metricName}_count` },
       );
     }
-    return { name: this.#name, help: this.#help, type: 'histogram', aggregator: 'sum', values };
+    return { name: this.metricName, help: this.helpText, type: 'histogram', aggregator: 'sum', values };
   }
 }
