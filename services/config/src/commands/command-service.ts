@@ -1,8 +1,9 @@
 import { GraylaneError, type CommandReplyV1, type ConfigChangedEventV1, type ProxyStatusV1 } from '@graylane/contracts';
 import { asGraylaneError, type Logger } from '@graylane/runtime';
-import { planCommand, type CommandPlan, type TableAt } from './plan-command.js';
+import { planCommand } from './plan-command.js';
 import type { UpstreamPolicy } from './upstream-policy.js';
 import { rolloutHistory } from '../history/diff.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 
 /** Verbs that only read; every other verb writes and records an actor. */

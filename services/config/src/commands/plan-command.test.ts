@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRoutingTable, GraylaneError, type RolloutSpecV1 } from '@graylane/contracts';
-import { planCommand, type TableAt } from './plan-command.js';
+import { planCommand } from './plan-command.js';
+import type { TableAt } from '../plan/plan-core.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
