@@ -34,7 +34,7 @@ export function planCommand(
   if (!isVerb(verb)) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}`);
   }
-  parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
+  checkAtEdge(verb, body);
   switch (verb) {
     case 'apply':
       checkUpstreamTargets((body as ApplyCommandV1).spec.spec, policy, '/spec/spec');
@@ -112,7 +112,6 @@ const WEIGHT_HINTS: Partial<Record<RolloutState, string>> = {
 };
 
 function planWeight(command: WeightCommandV1, current: TableAt, now: Date): CommandPlan {
-  weightToBasisPoints(command.weight);
   const existing = recordOf(current.table, command.name);
   const hint = WEIGHT_HINTS[existing.state];
   if (hint !== undefined) {
@@ -130,6 +129,18 @@ function planWeight(command: WeightCommandV1, current: TableAt, now: Date): Comm
     now,
   );
   return writePlan(current, [record], [], 'weight', command, now);
+}
+
+/**
+ * The command checked where it enters, before the table is looked at: its schema, and for
+ * `weight` the one rule the schema cannot state, at most two decimals (one bucket is 0.01 %;
+ * JSON Schema's `multipleOf: 0.01` would refuse 0.07 and even 10, which are no exact multiples
+ * of the double nearest 0.01). The weight is not checked again until `writePlan` compiles the
+ * new table.
+ */
+function checkAtEdge(verb: CommandVerb, body: unknown): void {
+  parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
+  if (verb === 'weight') weightToBasisPoints((body as WeightCommandV1).weight);
 }
 
 function isVerb(verb: string): verb is CommandVerb {
