@@ -1,8 +1,9 @@
 import { GraylaneError, type CommandReplyV1, type ConfigChangedEventV1, type ProxyStatusV1 } from '@graylane/contracts';
 import { asGraylaneError, type Logger } from '@graylane/runtime';
-import { planCommand, type CommandPlan, type TableAt } from './plan-command.js';
+import { planCommand } from './plan-command.js';
 import type { UpstreamPolicy } from './upstream-policy.js';
 import { rolloutHistory } from '../history/diff.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
 
 /** Verbs that only read; every other verb writes and records an actor. */
@@ -79,12 +80,16 @@ export class CommandService {
   /**
    * Plans against the current table and writes, re-planning on a concurrent write unless the
    * plan pinned a version. Returns the reply, or undefined when the planner had nothing to do.
+   * `planned` is a plan the caller already made against a table it read: the first attempt
+   * writes that plan at that version instead of reading the store again, and a concurrent write
+   * since then fails its compare-and-set like any other.
    */
-  async writeWith(planner: Planner): Promise<Extract<CommandReplyV1, { ok: true }> | undefined> {
+  async writeWith(
+    planner: Planner,
+    planned?: { readonly current: TableAt; readonly plan: CommandPlan },
+  ): Promise<Extract<CommandReplyV1, { ok: true }> | undefined> {
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.store.read();
-      this.stats.lastVersion = current.version;
-      const plan = planner(current, this.clock());
+      const { current, plan } = attempt === 1 && planned !== undefined ? planned : await this.readAndPlan(planner);
       if (plan === undefined) return undefined;
       if (plan.kind !== 'write') throw new GraylaneError('GRAYLANE_INTERNAL', `planner returned a ${plan.kind} plan to writeWith`);
       try {
@@ -105,13 +110,24 @@ export class CommandService {
     }
   }
 
+  /** The current table, read once, and the planner's plan for it. */
+  private async readAndPlan(planner: Planner): Promise<{ current: TableAt; plan: CommandPlan | undefined }> {
+    const current = await this.store.read();
+    this.stats.lastVersion = current.version;
+    return { current, plan: planner(current, this.clock()) };
+  }
+
+  /** One read of the store, one plan; a write re-reads only when another replica wrote first. */
   private async attempt(verb: string, body: unknown): Promise<CommandReplyV1> {
     const current = await this.store.read();
     this.stats.lastVersion = current.version;
     // rollback-config needs the earlier table; read it before the pure planner runs.
     const toVersion = verb === 'rollback-config' ? (body as { toVersion?: unknown } | null)?.toVersion : undefined;
     const earlier = typeof toVersion === 'number' && Number.isInteger(toVersion) && toVersion > 0 ? await this.store.readAt(toVersion) : undefined;
-    const plan = planCommand(verb, body, current, this.clock(), (v) => (v === toVersion ? earlier : undefined), this.hooks.upstreamPolicy);
+    // The same planner, with the same upstream policy, re-plans if another replica wrote first.
+    const planner = (at: TableAt, now: Date): CommandPlan =>
+      planCommand(verb, body, at, now, (v) => (v === toVersion ? earlier : undefined), this.hooks.upstreamPolicy);
+    const plan = planner(current, this.clock());
     switch (plan.kind) {
       case 'read':
         return { ok: true, version: current.version, rollouts: plan.rollouts };
@@ -125,15 +141,7 @@ export class CommandService {
         return { ok: true, version: current.version, rollouts: [], history };
       }
       case 'write': {
-        let first = true;
-        const reply = await this.writeWith((fresh, now) => {
-          // The first attempt reuses the plan made above; later ones re-plan on the newer table.
-          if (first) {
-            first = false;
-            if (fresh.version === current.version) return plan;
-          }
-          return planCommand(verb, body, fresh, now, (v) => (v === toVersion ? earlier : undefined));
-        });
+        const reply = await this.writeWith(planner, { current, plan });
         if (reply === undefined) throw new GraylaneError('GRAYLANE_INTERNAL', `command ${verb} planned nothing to write`);
         return reply;
       }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRoutingTable, GraylaneError, type RolloutSpecV1 } from '@graylane/contracts';
-import { planCommand, type TableAt } from './plan-command.js';
+import { planCommand } from './plan-command.js';
+import type { TableAt } from '../plan/plan-core.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -72,6 +73,31 @@ describe('planCommand', () => {
     const error = errorOf(() => planCommand(verb, JSON.parse(JSON.stringify(body)), tableWith(spec('checkout')), NOW));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
+  });
+
+  it('checks a weight where the command enters, before the rollout is looked up, naming the field', () => {
+    // The schema refuses the range; the edge adds the two-decimal rule the schema cannot state.
+    const finer = errorOf(() => planCommand('weight', { name: 'nope', weight: 12.345 }, tableWith(spec('checkout')), NOW));
+    expect([finer.code, finer.field, finer.message]).toEqual([
+      'GRAYLANE_VALIDATION',
+      '/weight',
+      'invalid weight 12.345: a weight has at most two decimals (one bucket is 0.01 %)',
+    ]);
+    const above = errorOf(() => planCommand('weight', { name: 'nope', weight: 101 }, tableWith(spec('checkout')), NOW));
+    expect([above.code, above.field]).toEqual(['GRAYLANE_VALIDATION', '/weight']);
+    expect(above.message).toMatch(/^invalid weight command: \/weight: .*101/);
+  });
+
+  it.each([0, 0.01, 0.07, 12.34, 99.99, 100])('takes the two-decimal weight %s', (weight) => {
+    const plan = planCommand('weight', { name: 'checkout', weight }, tableWith(spec('checkout')), NOW);
+    if (plan.kind !== 'write') throw new Error('expected a write');
+    expect(plan.table.rollouts.checkout?.spec.traffic.weight).toBe(weight);
+  });
+
+  it('checks a weight inside a spec where the new table is compiled, naming the rollout and field', () => {
+    const error = errorOf(() => planCommand('apply', { spec: spec('checkout', 12.345) }, tableWith(), NOW));
+    expect([error.code, error.field]).toEqual(['GRAYLANE_VALIDATION', '/rollouts/checkout/spec/traffic/weight']);
+    expect(error.message).toBe('rollout "checkout": spec.traffic.weight: invalid weight 12.345: a weight has at most two decimals (one bucket is 0.01 %)');
   });
 
   it.each([

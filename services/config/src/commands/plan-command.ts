@@ -11,51 +11,12 @@ import {
   type RollbackConfigCommandV1,
   type RolloutRecordV1,
   type RolloutState,
-  type RoutingTableV1,
 } from '@graylane/contracts';
-import { compileTable, weightToBasisPoints } from '@graylane/routing';
-import { activationInstant } from './activate-at.js';
+import { weightToBasisPoints } from '@graylane/routing';
 import { checkUpstreamTargets, DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy.js';
 import { planAbort, planDelete, planPause, planPromote, planResume, planRollbackConfig } from './plan-lifecycle.js';
+import { recordOf, stamped, writePlan, type CommandPlan, type EarlierTable, type TableAt } from '../plan/plan-core.js';
 import { firstStep, sameRelease } from '../steps/plan-steps.js';
-
-/** The routing table and the version (KV revision) it was read at; 0 before the first write. */
-export interface TableAt {
-  readonly table: RoutingTableV1;
-  readonly version: number;
-}
-
-/** Who asked for a change, why, and when proxies should switch. */
-export interface ChangeMeta {
-  readonly verb: string;
-  readonly actor: string;
-  readonly reason: string | undefined;
-  readonly activateAt: string | undefined;
-}
-
-/** What a command does: answer from the table, answer from elsewhere (history, status), or write. */
-export type CommandPlan =
-  | { readonly kind: 'read'; readonly rollouts: RolloutRecordV1[] }
-  | { readonly kind: 'history'; readonly name: string; readonly limit: number }
-  | { readonly kind: 'status' }
-  | {
-      readonly kind: 'write';
-      readonly table: RoutingTableV1;
-      readonly rollouts: RolloutRecordV1[];
-      readonly expectedVersion: number | undefined;
-      readonly meta: ChangeMeta;
-    };
-
-/** Earlier tables by version, for `rollback-config`; the service reads them from KV history. */
-export type EarlierTable = (version: number) => RoutingTableV1 | undefined;
-
-/** Fields of a mutating command, after schema validation. */
-export interface Mutation {
-  expectedVersion?: number;
-  reason?: string;
-  actor?: string;
-  activateAt?: string;
-}
 
 /**
  * The pure core of the config service: validates a command against its schema and the current
@@ -73,7 +34,7 @@ export function planCommand(
   if (!isVerb(verb)) {
     throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${verb}"; expected one of ${COMMAND_VERBS.join(', ')}`);
   }
-  parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
+  checkAtEdge(verb, body);
   switch (verb) {
     case 'apply':
       checkUpstreamTargets((body as ApplyCommandV1).spec.spec, policy, '/spec/spec');
@@ -151,7 +112,6 @@ const WEIGHT_HINTS: Partial<Record<RolloutState, string>> = {
 };
 
 function planWeight(command: WeightCommandV1, current: TableAt, now: Date): CommandPlan {
-  weightToBasisPoints(command.weight);
   const existing = recordOf(current.table, command.name);
   const hint = WEIGHT_HINTS[existing.state];
   if (hint !== undefined) {
@@ -171,75 +131,16 @@ function planWeight(command: WeightCommandV1, current: TableAt, now: Date): Comm
   return writePlan(current, [record], [], 'weight', command, now);
 }
 
-/** `record` with who changed it, when, why and with which verb; a missing reason clears the old one. */
-export function stamped(record: RolloutRecordV1, verb: string, command: Mutation, now: Date): RolloutRecordV1 {
-  const { reason: _previous, ...rest } = record;
-  return {
-    ...rest,
-    updatedAt: now.toISOString(),
-    updatedBy: command.actor ?? 'unknown',
-    command: verb,
-    ...(command.reason === undefined ? {} : { reason: command.reason }),
-  };
-}
-
 /**
- * A write plan for the table with `records` put in and `removed` taken out; compiled first so a
- * bad table is never stored.
+ * The command checked where it enters, before the table is looked at: its schema, and for
+ * `weight` the one rule the schema cannot state, at most two decimals (one bucket is 0.01 %;
+ * JSON Schema's `multipleOf: 0.01` would refuse 0.07 and even 10, which are no exact multiples
+ * of the double nearest 0.01). The weight is not checked again until `writePlan` compiles the
+ * new table.
  */
-export function writePlan(
-  current: TableAt,
-  records: RolloutRecordV1[],
-  removed: string[],
-  verb: string,
-  command: Mutation,
-  now: Date,
-): CommandPlan {
-  const expectedVersion = command.expectedVersion;
-  if (expectedVersion !== undefined && expectedVersion !== current.version) {
-    throw new GraylaneError(
-      'GRAYLANE_VERSION_CONFLICT',
-      `config is at version ${current.version}, not the expected ${expectedVersion}; read it again and retry`,
-      { field: '/expectedVersion' },
-    );
-  }
-  const rollouts = { ...current.table.rollouts };
-  for (const name of removed) delete rollouts[name];
-  for (const record of records) rollouts[record.name] = record;
-  const { activateAt: _previous, lastChange: _last, ...base } = current.table;
-  const table: RoutingTableV1 = {
-    ...base,
-    rollouts,
-    ...(command.activateAt === undefined ? {} : { activateAt: activationInstant(command.activateAt, now) }),
-    lastChange: {
-      command: verb,
-      actor: command.actor ?? 'unknown',
-      ...(command.reason === undefined ? {} : { reason: command.reason }),
-      at: now.toISOString(),
-    },
-  };
-  compileTable(table, current.version + 1);
-  return {
-    kind: 'write',
-    table,
-    rollouts: records.length > 0 ? records : removed.map((name) => recordOf(current.table, name)),
-    expectedVersion,
-    meta: { verb, actor: command.actor ?? 'unknown', reason: command.reason, activateAt: command.activateAt },
-  };
-}
-
-/** The rollout named `name`, or GRAYLANE_NOT_FOUND listing the known ones. */
-export function recordOf(table: RoutingTableV1, name: string): RolloutRecordV1 {
-  const record = table.rollouts[name];
-  if (record === undefined) {
-    const known = Object.keys(table.rollouts);
-    throw new GraylaneError(
-      'GRAYLANE_NOT_FOUND',
-      `no rollout named "${name}"${known.length > 0 ? `; known: ${known.join(', ')}` : '; none exist yet'}`,
-      { field: '/name' },
-    );
-  }
-  return record;
+function checkAtEdge(verb: CommandVerb, body: unknown): void {
+  parseWith(COMMAND_SCHEMAS[verb], body, `${verb} command`);
+  if (verb === 'weight') weightToBasisPoints((body as WeightCommandV1).weight);
 }
 
 function isVerb(verb: string): verb is CommandVerb {

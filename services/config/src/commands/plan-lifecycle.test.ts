@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRoutingTable, GraylaneError, type RolloutSpecV1, type RoutingTableV1 } from '@graylane/contracts';
-import { planCommand, type CommandPlan, type TableAt } from './plan-command.js';
+import { planCommand } from './plan-command.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import { advanceSteps } from '../steps/plan-steps.js';
 import { planRollbackEvent } from '../rollback/plan-rollback.js';
 import { rolloutHistory } from '../history/diff.js';
@@ -117,6 +118,33 @@ describe('progressive steps', () => {
     expect(resumed.table.rollouts.checkout).toMatchObject({ spec: { traffic: { weight: 100 } }, step: { index: 2 } });
     const [done] = advanceSteps(resumed.table, at(30));
     expect(done).toMatchObject({ state: 'promoted', spec: { stable: { name: 'v2' }, traffic: { weight: 0 } } });
+  });
+
+  it('wait at a last step without a pause: resume does not pass it, promote does', () => {
+    const steps = [{ weight: 5, pause: '10s' }, { weight: 50 }];
+    const atGate = last(run([['apply', { spec: spec(steps) }]]));
+    const [second] = advanceSteps(atGate.table, at(10));
+    const waiting = { table: withRecord(atGate.table, second), version: 2 };
+    expect(advanceSteps(waiting.table, at(3600))).toEqual([]);
+    expect(codeOf(() => planCommand('resume', { name: 'checkout' }, waiting, at(20)))).toBe(
+      'GRAYLANE_CONFLICT: rollout "checkout" is progressing and not waiting at a manual gate',
+    );
+    expect(last(run([['promote', { name: 'checkout' }, at(20)]], waiting)).table.rollouts.checkout).toMatchObject({
+      state: 'promoted',
+      spec: { stable: { name: 'v2' }, traffic: { weight: 0 } },
+    });
+  });
+
+  it('stamp each step as the step driver, replacing the operator\'s reason', () => {
+    const start = last(run([['apply', { spec: spec(STEPS), actor: 'ana', reason: 'release 42' }]]));
+    const [second] = advanceSteps(start.table, at(10));
+    expect(second).toMatchObject({
+      updatedAt: at(10).toISOString(),
+      updatedBy: 'graylane-step-driver',
+      command: 'step',
+      reason: 'step 1/3 held 10s; no rollback happened',
+      step: { index: 1, startedAt: at(10).toISOString() },
+    });
   });
 
   it('hold while paused and while rolled back', () => {

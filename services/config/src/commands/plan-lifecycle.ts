@@ -5,7 +5,7 @@ import {
   type RolloutRecordV1,
   type RolloutState,
 } from '@graylane/contracts';
-import { recordOf, stamped, writePlan, type CommandPlan, type EarlierTable, type TableAt } from './plan-command.js';
+import { promoted, recordOf, stamped, writePlan, type CommandPlan, type EarlierTable, type TableAt } from '../plan/plan-core.js';
 import { advanceManualGate, firstStep, restartedStep } from '../steps/plan-steps.js';
 
 /** Fails with GRAYLANE_CONFLICT unless the rollout is in one of `allowed` states. */
@@ -65,13 +65,6 @@ export function planPromote(command: LifecycleCommandV1, current: TableAt, now: 
   const existing = recordOf(current.table, command.name);
   requireState(existing, 'promote', ['progressing', 'paused']);
   return writePlan(current, [promoted(existing, now, command, 'promote')], [], 'promote', command, now);
-}
-
-/** The record promoted: canary is the new stable, weight 0, steps done. */
-export function promoted(existing: RolloutRecordV1, now: Date, command: LifecycleCommandV1 | { actor: string; reason: string }, verb: string): RolloutRecordV1 {
-  const { step: _done, ...rest } = existing;
-  const spec = { ...existing.spec, stable: existing.spec.canary, traffic: { ...existing.spec.traffic, weight: 0 } };
-  return stamped({ ...rest, spec, state: 'promoted' }, verb, command, now);
 }
 
 /** Sends every user to stable (the state forces it, overriding session bindings) at weight 0. */

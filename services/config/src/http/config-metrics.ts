@@ -1,6 +1,6 @@
 import type { ProxyStatusV1, RolloutRecordV1, RolloutState } from '@graylane/contracts';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { TableAt } from '../commands/plan-command.js';
+import type { TableAt } from '../plan/plan-core.js';
 import type { CommandStats } from '../commands/command-service.js';
 
 /** What the config service's `/metrics` reads, at scrape time only. */

@@ -1,7 +1,7 @@
 import { jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import { EVENTS_STREAM } from '@graylane/contracts';
 import { asGraylaneError, decodeJson, ensureDurableConsumer, ensureEventsStream, type Logger, type NatsConnection } from '@graylane/runtime';
-import type { CommandPlan, TableAt } from '../commands/plan-command.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import type { CommandService } from '../commands/command-service.js';
 
 /** An event is one small write; if it is not acked by then, another replica may take it. */

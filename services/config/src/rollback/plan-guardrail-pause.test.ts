@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuardrailPauseEventV1, RolloutRecordV1, RoutingTableV1 } from '@graylane/contracts';
-import type { CommandPlan, TableAt } from '../commands/plan-command.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import { planGuardrailPause } from './plan-guardrail-pause.js';
 
 const NOW = new Date('2026-12-02T08:00:00Z');

@@ -1,6 +1,6 @@
 import type { GuardrailPauseEventV1 } from '@graylane/contracts';
 import { planPause } from '../commands/plan-lifecycle.js';
-import type { CommandPlan, TableAt } from '../commands/plan-command.js';
+import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import { ROLLBACK_ACTOR } from './plan-rollback.js';
 
 /** Why a guardrail pause changed nothing. */

@@ -1,5 +1,5 @@
 import type { RollbackEventV1, RolloutRecordV1 } from '@graylane/contracts';
-import { writePlan, type CommandPlan, type TableAt } from '../commands/plan-command.js';
+import { writePlan, type CommandPlan, type TableAt } from '../plan/plan-core.js';
 
 /** Who rollbacks are recorded as, in history and audit events. */
 export const ROLLBACK_ACTOR = 'graylane-analytics';

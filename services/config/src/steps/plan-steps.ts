@@ -1,5 +1,5 @@
 import { parseDuration, type RolloutBodyV1, type RolloutRecordV1, type RoutingTableV1 } from '@graylane/contracts';
-import { promoted } from '../commands/plan-lifecycle.js';
+import { promoted, stamped } from '../plan/plan-core.js';
 import type { GateDecision } from './analysis-gate.js';
 
 /** Who the step driver writes as, in history and audit events. */
@@ -31,8 +31,9 @@ function atStep(record: RolloutRecordV1, index: number, now: Date): RolloutRecor
 }
 
 /**
- * Passes a manual gate (a step without a pause): the next step, or promotion after the last.
- * Undefined when the rollout is not waiting at one.
+ * Passes a manual gate (a step without a pause) that has a step after it: the record moved to
+ * that next step. Undefined when the rollout is not waiting at such a gate, and also when the
+ * gate is the last step: nothing comes after it, so `resume` does not promote; `promote` does.
  */
 export function advanceManualGate(record: RolloutRecordV1, now: Date): RolloutRecordV1 | undefined {
   const steps = record.spec.steps ?? [];
@@ -71,11 +72,7 @@ export function advanceSteps(
     const index = step.index + 1;
     const reason = `step ${step.index + 1}/${steps.length} held ${steps[step.index]?.pause ?? ''}; ${decision.why}`.slice(0, 1024);
     const meta = { actor: STEP_DRIVER_ACTOR, reason };
-    moved.push(
-      index < steps.length
-        ? { ...atStep(record, index, now), updatedAt: now.toISOString(), updatedBy: STEP_DRIVER_ACTOR, command: 'step', reason }
-        : promoted(record, now, meta, 'step'),
-    );
+    moved.push(index < steps.length ? stamped(atStep(record, index, now), 'step', meta, now) : promoted(record, now, meta, 'step'));
   }
   return moved;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@graylane/runtime';
 import type { CommandService } from '../commands/command-service.js';
-import { writePlan } from '../commands/plan-command.js';
+import { writePlan } from '../plan/plan-core.js';
 import { analysisGate, type GateDecision } from './analysis-gate.js';
 import { advanceSteps, dueSteps, STEP_DRIVER_ACTOR } from './plan-steps.js';
 import type { StepLease } from './step-lease.js';

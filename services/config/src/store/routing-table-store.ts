@@ -1,6 +1,6 @@
 import { emptyRoutingTable, GraylaneError, parseWith, ROUTING_TABLE_KEY, RoutingTableV1 } from '@graylane/contracts';
 import { decodeJson, encodeJson, type KV } from '@graylane/runtime';
-import type { TableAt } from '../commands/plan-command.js';
+import type { TableAt } from '../plan/plan-core.js';
 import type { TableVersion } from '../history/diff.js';
 
 /**
