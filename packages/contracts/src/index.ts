@@ -70,7 +70,7 @@ export {
   MetricBatchV1,
   ProxyHeartbeatV1,
 } from './metrics.js';
-export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
+export { SideEvidenceV1, BreachKind, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
 export { SESSION_BINDING_SUBJECT, SessionBindingChangedV1 } from './session-binding.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
 export {
