@@ -25,6 +25,13 @@ export {
 } from './subjects.js';
 export { DURATION_PATTERN, parseDuration } from './duration.js';
 export {
+  type StickyKeyKind,
+  STICKY_KEY_SOURCE_PATTERN,
+  STICKY_KEY_SOURCE_FORMS,
+  type StickyKeySourceParts,
+  parseStickyKeySource,
+} from './sticky-key.js';
+export {
   WeightPercent,
   StickyKeySource,
   PoolSpecV1,
