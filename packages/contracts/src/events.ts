@@ -11,6 +11,13 @@ export const SideEvidenceV1 = Type.Object({
 export type SideEvidenceV1 = Static<typeof SideEvidenceV1>;
 
 /**
+ * What a guardrail breach was about, in V1 names: both latency tests (median and tail) report as
+ * `p99-ratio`. Rollback events and V1 verdicts carry it.
+ */
+export const BreachKind = Type.Union([Type.Literal('p99-ratio'), Type.Literal('error-rate')]);
+export type BreachKind = Static<typeof BreachKind>;
+
+/**
  * Analytics found the canary worse than stable. Published on the events stream with `eventId` as
  * the JetStream message id; the config service applies it once, however often it is delivered.
  */
@@ -21,7 +28,7 @@ export const RollbackEventV1 = Type.Object({
   /** The config version whose traffic was judged; a rollback for an older version may be stale. */
   configVersion: Type.Integer({ minimum: 0 }),
   detectedAt: Type.String({ description: 'ISO 8601' }),
-  breach: Type.Union([Type.Literal('p99-ratio'), Type.Literal('error-rate')]),
+  breach: BreachKind,
   reason: Type.String({ description: 'one human line, e.g. "canary p99 31.2 ms is 3.1x stable 10.0 ms (max 1.5x)"' }),
   window: Type.Object({ startMs: Type.Integer(), endMs: Type.Integer() }),
   stable: SideEvidenceV1,

@@ -25,6 +25,13 @@ export {
 } from './subjects.js';
 export { DURATION_PATTERN, parseDuration } from './duration.js';
 export {
+  type StickyKeyKind,
+  STICKY_KEY_SOURCE_PATTERN,
+  STICKY_KEY_SOURCE_FORMS,
+  type StickyKeySourceParts,
+  parseStickyKeySource,
+} from './sticky-key.js';
+export {
   WeightPercent,
   StickyKeySource,
   PoolSpecV1,
@@ -70,7 +77,7 @@ export {
   MetricBatchV1,
   ProxyHeartbeatV1,
 } from './metrics.js';
-export { SideEvidenceV1, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
+export { SideEvidenceV1, BreachKind, RollbackEventV1, ConfigChangedEventV1 } from './events.js';
 export { SESSION_BINDING_SUBJECT, SessionBindingChangedV1 } from './session-binding.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
 export {

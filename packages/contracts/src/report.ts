@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PoolSide } from './metrics.js';
 import { ErrorBodyV1 } from './commands.js';
-import { SideEvidenceV1 } from './events.js';
+import { BreachKind, SideEvidenceV1 } from './events.js';
 
 /** Ask analytics for a report over the last `sinceSeconds`. */
 export const ReportRequestV1 = Type.Object(
@@ -38,7 +38,7 @@ export const VerdictV1 = Type.Object({
   window: Type.Object({ startMs: Type.Integer(), endMs: Type.Integer() }),
   evaluatedAt: Type.String({ description: 'ISO 8601' }),
   outcome: VerdictOutcome,
-  breaches: Type.Array(Type.Union([Type.Literal('p99-ratio'), Type.Literal('error-rate')])),
+  breaches: Type.Array(BreachKind),
   reason: Type.String({ description: 'one human line' }),
   consecutiveFailures: Type.Integer({ minimum: 0 }),
   action: Type.Union([Type.Literal('none'), Type.Literal('rollback')]),

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DURATION_PATTERN } from './duration.js';
+import { STICKY_KEY_SOURCE_PATTERN } from './sticky-key.js';
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: 'e.g. 250ms, 10s, 30m, 2h' });
 const UpstreamUrl = Type.String({ pattern: '^https?://[^\\s/]+', description: 'http://host:port' });
@@ -10,7 +11,7 @@ const Name = Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', desc
 export const WeightPercent = Type.Number({ minimum: 0, maximum: 100 });
 
 /** Where the sticky key comes from: `header:NAME`, `cookie:NAME`, `query:NAME` or `ip`. */
-export const StickyKeySource = Type.String({ pattern: '^((header|cookie|query):[A-Za-z0-9_.-]{1,128}|ip)$' });
+export const StickyKeySource = Type.String({ pattern: STICKY_KEY_SOURCE_PATTERN });
 
 export const PoolSpecV1 = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 64 }), upstreams: Upstreams },

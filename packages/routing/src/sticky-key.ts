@@ -1,11 +1,10 @@
+import { parseStickyKeySource, STICKY_KEY_SOURCE_FORMS } from '@graylane/contracts';
 import { CompileSite } from './compile-error.js';
 import { CLIENT_IP, COOKIE, FactSource, HEADER, QUERY } from './fact-source.js';
 import type { HeaderSlots } from './header-snapshot.js';
 
 /** The sticky key sources when a rollout names none: a user id header, then a cookie, then the IP. */
 export const DEFAULT_STICKY_KEY: readonly string[] = Object.freeze(['header:x-user-id', 'cookie:uid', 'ip']);
-
-const SOURCE = /^(header|cookie|query):([A-Za-z0-9_.-]{1,128})$/;
 
 /**
  * The sources of `traffic.stickyKey` (`header:NAME`, `cookie:NAME`, `query:NAME`, `ip`) in
@@ -21,17 +20,23 @@ export function compileStickyKey(sources: readonly string[] | undefined, site: C
 }
 
 function compileSource(text: string, index: number, site: CompileSite, slots: HeaderSlots): FactSource {
-  if (text === 'ip') return new FactSource(CLIENT_IP, '');
-  const match = SOURCE.exec(text);
-  const kind = match?.[1];
-  const name = match?.[2];
-  if (kind === undefined || name === undefined) {
+  // The grammar is the contracts' (the spec schema checks the same pattern); this only maps it.
+  const source = parseStickyKeySource(text);
+  if (source === undefined) {
     throw site.error(
       'GRAYLANE_VALIDATION',
       ['spec', 'traffic', 'stickyKey', index],
-      `invalid sticky key source ${JSON.stringify(text)}: expected header:NAME, cookie:NAME, query:NAME or ip`,
+      `invalid sticky key source ${JSON.stringify(text)}: expected ${STICKY_KEY_SOURCE_FORMS}`,
     );
   }
-  if (kind === 'header') return new FactSource(HEADER, name.toLowerCase(), slots);
-  return new FactSource(kind === 'cookie' ? COOKIE : QUERY, name);
+  switch (source.kind) {
+    case 'ip':
+      return new FactSource(CLIENT_IP, '');
+    case 'header':
+      return new FactSource(HEADER, source.name.toLowerCase(), slots);
+    case 'cookie':
+      return new FactSource(COOKIE, source.name);
+    case 'query':
+      return new FactSource(QUERY, source.name);
+  }
 }

@@ -1,8 +1,6 @@
+import type { VerdictOutcome } from '@graylane/contracts';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CORRECTION_KINDS, REJECT_KINDS, type CorrectionKind, type RejectKind } from './nats/decode-batch.js';
-
-/** A guardrail verdict's outcome. */
-export type VerdictOutcome = 'pass' | 'fail' | 'inconclusive';
+import { CORRECTION_KINDS, REJECT_KINDS, type CorrectionKind, type RejectKind } from './ingest/decode-batch.js';
 
 /** Messages of the durable metrics consumer not yet processed, as JetStream reports them. */
 export interface ConsumerBacklog {

@@ -1,4 +1,5 @@
 import { BUCKET_COUNT, bucketValueUs } from '@graylane/histogram';
+import { msOfUs } from '../latency-ms.js';
 import { addWindowEvidence, hypergeometricUpperTail, mixtureEValue, noEvidence, type MarkedCounts } from './statistics.js';
 
 /** The three conditional tests the guardrail runs on every window. */
@@ -69,9 +70,9 @@ export class SideTotals {
     let seen = 0;
     for (let b = this.#low; b <= this.#high; b += 1) {
       seen += this.counts[b] ?? 0;
-      if (seen >= rank) return Math.round(bucketValueUs(b)) / 1000;
+      if (seen >= rank) return msOfUs(bucketValueUs(b));
     }
-    return Math.round(bucketValueUs(this.#high)) / 1000;
+    return msOfUs(bucketValueUs(this.#high));
   }
 }
 
@@ -133,7 +134,7 @@ export class Evidence {
         counts = { pooled, canary: canary.requests, marked: stable.errors + canary.errors, canaryMarked: canary.errors };
       } else {
         const bucket = pooledQuantileBucket(merged, THRESHOLD_QUANTILE[test]);
-        thresholdMs = bucket < 0 ? null : Math.round(upperEdgeUs(bucket)) / 1000;
+        thresholdMs = bucket < 0 ? null : msOfUs(upperEdgeUs(bucket));
         const canaryMarked = countAbove(canary.buckets, bucket);
         counts = { pooled, canary: canary.requests, marked: canaryMarked + countAbove(stable.buckets, bucket), canaryMarked };
       }

@@ -3,6 +3,7 @@ import { connectNats, createLogger, decodeJson, type NatsConnection } from '@gra
 import { startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { EventsRecorder } from '../nats/events-recorder.js';
 import { guardrailPublishers } from '../nats/rollback-publisher.js';
 import { createClickHouse, type ClickHouseClient } from '../store/clickhouse.js';
@@ -91,7 +92,7 @@ async function traffic(rollout: string, windowEndMs: number, perSide: number, ca
       { proxyId: `${rollout}-${proxyId}`, windowStartMs: windowEndMs - INTERVAL_MS + 1_000 * (i + 1) },
     ),
   );
-  await store.insertBatches(batches);
+  await store.insertBatches(batches.map(decodedBatchOf));
 }
 
 async function eventMessages(subject: string): Promise<{ rollout: string; eventId: string }[]> {

@@ -1,4 +1,4 @@
-import { parseDuration, type AnalysisSpecV1, type AnalysisSpecV2, type SideEvidenceV1, type TestEvidenceV1, type VerdictOutcome } from '@graylane/contracts';
+import { parseDuration, type AnalysisSpecV1, type AnalysisSpecV2, type BreachKind, type SideEvidenceV1, type TestEvidenceV1, type VerdictOutcome } from '@graylane/contracts';
 import { Evidence, GUARDRAIL_TESTS, type GuardrailTest, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
 
 export { Evidence, type SideStats } from './evidence.js';
@@ -61,7 +61,7 @@ export function settingsOf(analysis: AnalysisSpecV1 | AnalysisSpecV2): Guardrail
 export interface Judgement {
   outcome: VerdictOutcome;
   /** V1 names: both latency tests report as 'p99-ratio'. */
-  breaches: ('p99-ratio' | 'error-rate')[];
+  breaches: BreachKind[];
   reason: string;
   tests: TestEvidenceV1[];
   p99Ratio: number | null;
@@ -104,7 +104,7 @@ export function judge(settings: GuardrailSettings, evidence: Evidence, stable: S
   const enough = evidence.stable.requests >= settings.minRequests && evidence.canary.requests >= settings.minRequests;
   const outcome: VerdictOutcome = breached.length > 0 ? 'fail' : enough ? 'pass' : 'inconclusive';
   evidence.inconclusiveStreak = outcome === 'inconclusive' ? evidence.inconclusiveStreak + 1 : 0;
-  const breaches = [...new Set(breached.map((t) => (t.test === 'error-rate' ? ('error-rate' as const) : ('p99-ratio' as const))))];
+  const breaches = [...new Set(breached.map((t): BreachKind => (t.test === 'error-rate' ? 'error-rate' : 'p99-ratio')))];
   const strongest = tests.reduce((a, b) => (Math.log(b.eValue) / Math.log(b.eThreshold) > Math.log(a.eValue) / Math.log(a.eThreshold) ? b : a));
   const totals = `${evidence.windows} windows: canary ${canarySide.requests} requests, stable ${stableSide.requests}`;
   const needs = needsLine(settings, evidence);

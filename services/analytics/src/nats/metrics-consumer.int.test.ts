@@ -41,10 +41,10 @@ beforeAll(async () => {
   metrics = new AnalyticsMetrics();
   const recording: BatchSink = {
     insertBatches: async (batches) => {
-      insertSizes.push(batches.reduce((rows, one) => rows + one.series.length, 0));
-      insertBucketSizes.push(batches.reduce((rows, one) => rows + one.series.reduce((sum, s) => sum + s.latency.buckets.length, 0), 0));
+      insertSizes.push(batches.reduce((rows, one) => rows + one.batch.series.length, 0));
+      insertBucketSizes.push(batches.reduce((rows, one) => rows + one.batch.series.reduce((sum, s) => sum + s.latency.buckets.length, 0), 0));
       // A batch ClickHouse itself refuses: the insert goes to a table that does not exist.
-      if (batches.some((one) => one.proxyId === 'poison')) {
+      if (batches.some((one) => one.batch.proxyId === 'poison')) {
         await client.insert({ table: `${DATABASE}.no_such_table`, values: [{ x: 1 }], format: 'JSONEachRow' });
       }
       return store.insertBatches(batches);

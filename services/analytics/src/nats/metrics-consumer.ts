@@ -1,14 +1,14 @@
-import { METRICS_CONSUMER, METRICS_STREAM, METRICS_SUBJECT_PREFIX, type MetricBatchV1 } from '@graylane/contracts';
+import { METRICS_CONSUMER, METRICS_STREAM, METRICS_SUBJECT_PREFIX } from '@graylane/contracts';
 import { ensureDurableConsumer, ensureMetricsStream, type Logger, type NatsConnection } from '@graylane/runtime';
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { isServerError } from '../clickhouse-errors.js';
+import { decodeMetricBatch, type CorrectionKind, type DecodedBatch, type RejectKind } from '../ingest/decode-batch.js';
 import type { AnalyticsMetrics, ConsumerBacklog } from '../self-metrics.js';
-import { isServerError } from '../store/clickhouse.js';
 import type { InsertResult } from '../store/metrics-store.js';
-import { decodeMetricBatch, type CorrectionKind, type RejectKind } from './decode-batch.js';
 
 /** Where decoded batches go; {@link MetricsStore} in the service, anything in a test. */
 export interface BatchSink {
-  insertBatches(batches: readonly MetricBatchV1[]): Promise<InsertResult>;
+  insertBatches(batches: readonly DecodedBatch[]): Promise<InsertResult>;
 }
 
 export interface MetricsConsumerOptions {
@@ -41,7 +41,7 @@ const FALLBACK_FLUSH_MAX_BUCKET_ROWS = 100_000;
 
 interface Pending {
   msg: JsMsg;
-  batch: MetricBatchV1;
+  decoded: DecodedBatch;
 }
 
 /**
@@ -174,9 +174,10 @@ export class MetricsConsumer {
       this.#metrics.corrected[decoded.correction.kind] += 1;
       this.#logOncePerKind(decoded.correction.kind, { reason: decoded.correction.reason, seq: msg.seq }, 'stored a metric batch with a correction');
     }
-    this.#pending.push({ msg, batch: decoded.batch });
-    this.#pendingRows += decoded.batch.series.length;
-    for (const one of decoded.batch.series) this.#pendingBucketRows += one.latency.buckets.length;
+    const { batch, histograms } = decoded;
+    this.#pending.push({ msg, decoded: { batch, histograms } });
+    this.#pendingRows += batch.series.length;
+    for (const entries of histograms) this.#pendingBucketRows += entries.length;
     this.#metrics.pendingSeries = this.#pendingRows;
     this.#timer ??= setTimeout(() => {
       void this.#flush();
@@ -209,7 +210,7 @@ export class MetricsConsumer {
   async #isolateRejected(items: readonly Pending[]): Promise<void> {
     for (const item of items) {
       try {
-        const result = await this.#sink.insertBatches([item.batch]);
+        const result = await this.#sink.insertBatches([item.decoded]);
         this.#recordInserted(1, result);
         item.msg.ack();
       } catch (error) {
@@ -218,7 +219,7 @@ export class MetricsConsumer {
           item.msg.nak(this.#retryMinMs);
           continue;
         }
-        this.#reject(item.msg, 'insert_rejected', `batch ${item.batch.batchId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.#reject(item.msg, 'insert_rejected', `batch ${item.decoded.batch.batchId}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
@@ -252,7 +253,7 @@ export class MetricsConsumer {
     const started = performance.now();
     let result: InsertResult;
     try {
-      result = await this.#sink.insertBatches(items.map((item) => item.batch));
+      result = await this.#sink.insertBatches(items.map((item) => item.decoded));
     } catch (error) {
       this.#metrics.insertFailures += 1;
       if (isServerError(error)) {

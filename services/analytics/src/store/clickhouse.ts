@@ -1,4 +1,4 @@
-import { ClickHouseError, createClient, type ClickHouseClient, type Logger as ClientLogger, type LogParams } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type Logger as ClientLogger, type LogParams } from '@clickhouse/client';
 import type { Logger } from '@graylane/runtime';
 
 export type { ClickHouseClient } from '@clickhouse/client';
@@ -60,13 +60,4 @@ export function sqlString(value: string): string {
 export function sqlInteger(value: number): string {
   if (!Number.isSafeInteger(value)) throw new RangeError(`expected a whole number for SQL, got ${value}`);
   return String(value);
-}
-
-/**
- * Whether ClickHouse answered with an error (a bad statement, a missing table) rather than not
- * answering at all. Newer servers' errors parse into ClickHouseError; 18.16 words them
- * `Code: 60, e.displayText() = DB::Exception: …`, which the client leaves as a plain Error.
- */
-export function isServerError(error: unknown): boolean {
-  return error instanceof ClickHouseError || (error instanceof Error && /^Code: \d+[,.]/.test(error.message));
 }

@@ -2,6 +2,7 @@ import { MAX_RELATIVE_ERROR } from '@graylane/histogram';
 import { createLogger } from '@graylane/runtime';
 import { startClickHouse, type RunningServer } from '@graylane/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
 import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
@@ -65,8 +66,8 @@ describe('MetricsStore', () => {
         }),
       ),
     );
-    await store.insertBatches(batches);
-    await store.insertBatches(batches.slice(0, 4)); // a redelivery after a lost ack
+    await store.insertBatches(batches.map(decodedBatchOf));
+    await store.insertBatches(batches.slice(0, 4).map(decodedBatchOf)); // a redelivery after a lost ack
     const report = await store.report('sums', 600);
     expect(report.pools).toHaveLength(1);
     expect(report.pools[0]).toMatchObject({ pool: 'stable', version: 'v1', requests: 150, errors: 0 });
@@ -89,7 +90,7 @@ describe('MetricsStore', () => {
         ], { proxyId: `proxy-${part % 4}`, windowStartMs: Date.now() - 60_000 + (part % 10) * 1_000 }),
       );
     }
-    await store.insertBatches(batches);
+    await store.insertBatches(batches.map(decodedBatchOf));
 
     const report = await store.report('quantiles', 300);
     const [stablePool, canaryPool] = report.pools;
@@ -110,14 +111,14 @@ describe('MetricsStore', () => {
     await store.insertBatches([
       batch(1, [series({ rollout: 'window', latenciesUs: [1_000] })], { windowStartMs: Date.now() - 3_600_000 }),
       batch(2, [series({ rollout: 'window', latenciesUs: [1_000, 2_000] })], { windowStartMs: Date.now() - 30_000 }),
-    ]);
+    ].map(decodedBatchOf));
     expect((await store.report('window', 120)).pools.map((pool) => pool.requests)).toEqual([2]);
     expect((await store.report('window', 7_200)).pools.map((pool) => pool.requests)).toEqual([3]);
     expect((await store.report('no-such-rollout', 7_200)).pools).toEqual([]);
   });
 
   it('keeps names with quotes and backslashes apart', async () => {
-    await store.insertBatches([batch(1, [series({ rollout: "it's\\x", latenciesUs: [1_000] })], { proxyId: 'quotes' })]);
+    await store.insertBatches([batch(1, [series({ rollout: "it's\\x", latenciesUs: [1_000] })], { proxyId: 'quotes' })].map(decodedBatchOf));
     expect((await store.report("it's\\x", 60)).pools.map((pool) => pool.requests)).toEqual([1]);
     expect((await store.report("it's", 60)).pools).toEqual([]);
   });
@@ -143,7 +144,7 @@ describe('windowRowsOfBatchRows', () => {
         ),
       ),
     );
-    await store.insertBatches([...batches, batches[3]!]);
+    await store.insertBatches([...batches, batches[3]!].map(decodedBatchOf));
     const fromClickHouse = await store.windowPools('grouping', end - 10_000, end);
     const { counts, buckets } = windowRowsOfBatchRows(rowsOfBatches(batches), 'grouping', end - 10_000, end);
     const inMemory = poolsOfRows(counts, buckets);

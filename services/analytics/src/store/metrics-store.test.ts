@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { batch, series } from '../test-support/metric-batches.js';
 import type { ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
@@ -16,7 +17,7 @@ function recordingClient(failOn?: string): { client: ClickHouseClient; tables: s
 }
 
 describe('MetricsStore.insertBatches', () => {
-  const batches = [batch(1, [series({ latenciesUs: [1_000, 2_000] })])];
+  const batches = [batch(1, [series({ latenciesUs: [1_000, 2_000] })])].map(decodedBatchOf);
 
   it('writes the latency buckets before the request counts, so visible counts always have their latencies', async () => {
     const { client, tables } = recordingClient();

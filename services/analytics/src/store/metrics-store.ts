@@ -1,9 +1,11 @@
-import { GraylaneError, type MetricBatchV1, type ReportV1, type ReportV2 } from '@graylane/contracts';
-import { isServerError, type ClickHouseClient } from './clickhouse.js';
+import { GraylaneError, type ReportV1, type ReportV2 } from '@graylane/contracts';
+import { isServerError } from '../clickhouse-errors.js';
+import type { DecodedBatch } from '../ingest/decode-batch.js';
+import type { ClickHouseClient } from './clickhouse.js';
 import { poolBucketsSql, poolCountsSql, rolloutWindow, seriesBucketsSql, seriesCountsSql } from './report-sql.js';
 import { buildReport, type PoolBucketRow, type PoolCountRow } from './report.js';
 import { buildSeries, type SeriesBucketRow, type SeriesCountRow, type SeriesV1 } from './series.js';
-import { rowsOfBatches } from './rows.js';
+import { rowsOfDecodedBatches } from './rows.js';
 import { poolsOfRows, type WindowPool } from './window-pools.js';
 
 /** What one {@link MetricsStore.insertBatches} wrote. */
@@ -45,8 +47,8 @@ export class MetricsStore implements ReportSource, SeriesSource {
    * visible its latencies must be too. The other order let a report taken during a backlog
    * show every request with the P99 of only part of them (seen end to end: 175 ms for 1 050).
    */
-  async insertBatches(batches: readonly MetricBatchV1[]): Promise<InsertResult> {
-    const { counts, buckets } = rowsOfBatches(batches);
+  async insertBatches(batches: readonly DecodedBatch[]): Promise<InsertResult> {
+    const { counts, buckets } = rowsOfDecodedBatches(batches);
     if (buckets.length > 0) {
       await this.#client.insert({ table: `${this.#database}.latency_buckets`, values: buckets, format: 'JSONEachRow' });
     }

@@ -1,5 +1,5 @@
 import type { PoolReportV1, PoolSide, ReportV1 } from '@graylane/contracts';
-import { quantileFromEntries } from '@graylane/histogram';
+import { quantileMs } from '../latency-ms.js';
 
 /** Requests and errors of one (pool, version) summed over the report window. */
 export interface PoolCountRow {
@@ -68,10 +68,4 @@ export function buildReport(
       };
     });
   return { name, sinceSeconds, generatedAt: generatedAt.toISOString(), pools: reports };
-}
-
-function quantileMs(entries: readonly [number, number][], q: number): number {
-  if (entries.length === 0) return 0;
-  // Microsecond resolution is all the histogram holds; more digits would only be noise.
-  return Math.round(quantileFromEntries(entries, q)) / 1000;
 }

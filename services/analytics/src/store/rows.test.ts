@@ -1,7 +1,7 @@
 import { bucketIndexOf, bucketValueUs, HISTOGRAM_LAYOUT } from '@graylane/histogram';
 import { describe, expect, it } from 'vitest';
 import { batch, series } from '../test-support/metric-batches.js';
-import { rowsOfBatches } from './rows.js';
+import { rowsOfBatches, rowsOfDecodedBatches } from './rows.js';
 
 const WINDOW_MS = Date.UTC(2025, 10, 26, 12, 34, 56, 789);
 const TS = Math.floor(WINDOW_MS / 1000);
@@ -68,6 +68,15 @@ describe('rowsOfBatches', () => {
       ['proxy-a:1', TS],
       ['proxy-a:2', TS + 1],
     ]);
+  });
+
+  it('writes the buckets of the histograms decoded where the batch entered, without decoding the wire form again', () => {
+    const one = batch(1, [series({ latenciesUs: [1_000] })], { windowStartMs: WINDOW_MS });
+    // The wire form is only read once, by the decoder; here it is garbage and must not matter.
+    const wire = { ...one, series: [{ ...one.series[0]!, latency: { layout: 'not-read/v0', buckets: [] } }] };
+    const { counts, buckets } = rowsOfDecodedBatches([{ batch: wire, histograms: [[[bucketIndexOf(7_000), 1]]] }]);
+    expect(counts.map((row) => row.requests)).toEqual([1]);
+    expect(buckets.map((row) => [row.bucket, row.count])).toEqual([[bucketIndexOf(7_000), 1]]);
   });
 
   it('throws on a corrupt histogram rather than writing wrong buckets', () => {

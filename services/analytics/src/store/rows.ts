@@ -1,5 +1,6 @@
 import type { MetricBatchV1, MetricSeriesV1 } from '@graylane/contracts';
 import { BUCKET_COUNT, bucketValueUs, LatencyHistogram } from '@graylane/histogram';
+import { decodedBatchOf, type DecodedBatch } from '../ingest/decode-batch.js';
 
 /** The columns both metric tables key a series of one batch by. */
 interface SeriesColumns {
@@ -37,30 +38,30 @@ interface MergedSeries {
   series: MetricSeriesV1;
   requests: number;
   /** Non-empty buckets as [index, count], ascending. */
-  entries: Array<[number, number]>;
+  entries: ReadonlyArray<readonly [number, number]>;
 }
 
 // Looked up once per bucket row: hundreds of thousands per insert at full load.
 const VALUE_US: readonly number[] = Array.from({ length: BUCKET_COUNT }, (_, index) => Math.round(bucketValueUs(index)));
 
 /**
- * Maps batches to table rows (DateTime columns as Unix seconds). A batch id seen twice is written
+ * Maps decoded batches to table rows (DateTime columns as Unix seconds), reading each series'
+ * buckets from the histogram decoded where the batch entered. A batch id seen twice is written
  * once, and series of one batch with the same key are summed into one row, because the tables
  * keep one row per key and would otherwise drop all but one of them.
- * Throws the histogram's decode error on a corrupt histogram; the consumer rejects those first.
  * Rows are built as literal objects (no spreads): this is the ingest's hottest loop.
  */
-export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
+export function rowsOfDecodedBatches(batches: readonly DecodedBatch[]): BatchRows {
   const counts: RequestCountRow[] = [];
   const buckets: LatencyBucketRow[] = [];
   const seen = new Set<string>();
-  for (const batch of batches) {
+  for (const { batch, histograms } of batches) {
     if (seen.has(batch.batchId)) continue;
     seen.add(batch.batchId);
     const ts = Math.floor(batch.windowStartMs / 1000);
     const minute = ts - (ts % 60);
     const batchId = batch.batchId;
-    for (const { series, requests, entries } of mergeSeries(batch.series)) {
+    for (const { series, requests, entries } of mergeSeries(batch, histograms)) {
       counts.push({
         ts,
         minute,
@@ -94,12 +95,21 @@ export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
   return { counts, buckets };
 }
 
-function mergeSeries(series: readonly MetricSeriesV1[]): MergedSeries[] {
+/**
+ * The rows of batches built in this process (tests, the judge bench), each histogram decoded
+ * once on the way, as the consumer decodes a message's. Throws the histogram's decode error on
+ * a corrupt histogram rather than writing wrong buckets.
+ */
+export function rowsOfBatches(batches: readonly MetricBatchV1[]): BatchRows {
+  return rowsOfDecodedBatches(batches.map(decodedBatchOf));
+}
+
+function mergeSeries(batch: MetricBatchV1, histograms: DecodedBatch['histograms']): MergedSeries[] {
   const byKey = new Map<string, MergedSeries>();
-  for (const one of series) {
+  for (const [index, one] of batch.series.entries()) {
     const key = `${one.rollout}\u0000${one.pool}\u0000${one.version}\u0000${one.region}\u0000${one.statusClass}`;
-    // decode() validates: strictly ascending indexes of this layout and positive counts.
-    const entries = LatencyHistogram.decode(one.latency).entries();
+    const entries = histograms[index];
+    if (entries === undefined) throw new RangeError(`batch ${batch.batchId}: series ${index} has no decoded histogram`);
     const merged = byKey.get(key);
     if (merged === undefined) {
       byKey.set(key, { series: one, requests: one.count, entries });

@@ -5,6 +5,7 @@ import { quantileFromEntries } from '@graylane/histogram';
 import { createLogger } from '@graylane/runtime';
 import { startClickHouse, type RunningServer } from '@graylane/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
 import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     }
   }
   batches.push(batch(999, [series({ rollout: 'charted', latenciesUs: evenly(50, 900_000, 990_000) })], { proxyId: 'proxy-old', windowStartMs: (NOW_S - SINCE - 30) * 1000 }));
-  await store.insertBatches(batches);
+  await store.insertBatches(batches.map(decodedBatchOf));
 });
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { quantileFromEntries } from '@graylane/histogram';
+import { quantileMs } from '../latency-ms.js';
 
 /** Per-pool figures over time, one array entry per bucket: the shape uPlot draws directly. */
 export interface PoolSeries {
@@ -97,8 +97,7 @@ export function buildSeries(
       entries.map((slot, i) => {
         if ((requests[i] ?? 0) === 0 || slot.length === 0) return null;
         slot.sort((a, b) => a[0] - b[0]);
-        // Microsecond resolution, as in the report.
-        return Math.round(quantileFromEntries(slot, q)) / 1000;
+        return quantileMs(slot, q);
       });
     pools.push({
       pool,

@@ -27,8 +27,22 @@ export type RejectKind = (typeof REJECT_KINDS)[number];
 export const CORRECTION_KINDS = ['clock_skew'] as const;
 export type CorrectionKind = (typeof CORRECTION_KINDS)[number];
 
+/**
+ * A metric batch checked whole where it entered, with each series' histogram decoded there, once:
+ * the store writes its rows from `histograms` and never reads the wire form of a histogram again.
+ */
+export interface DecodedBatch {
+  readonly batch: MetricBatchV1;
+  /**
+   * Per series of `batch.series`, in the same order: the histogram's non-empty buckets as
+   * [index, count], ascending. Entries rather than LatencyHistogram objects, which hold every
+   * bucket of the layout, because the consumer keeps thousands of series waiting for an insert.
+   */
+  readonly histograms: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+}
+
 export type DecodedMessage =
-  | { ok: true; batch: MetricBatchV1; correction?: { kind: CorrectionKind; reason: string } }
+  | ({ ok: true; correction?: { kind: CorrectionKind; reason: string } } & DecodedBatch)
   | { ok: false; kind: Exclude<RejectKind, 'insert_rejected'>; reason: string };
 
 /**
@@ -86,6 +100,7 @@ export function decodeMetricBatch(data: Uint8Array, storedAtMs?: number): Decode
     return { ok: false, kind: 'out_of_window', reason: `window ${batch.windowStartMs}..${batch.windowEndMs} lasts ${lengthMs} ms, expected 0-${MAX_WINDOW_LENGTH_MS}` };
   }
   const maxCount = MAX_REQUESTS_PER_SECOND * Math.max(1, Math.ceil(lengthMs / 1000));
+  const histograms: Array<[number, number][]> = [];
   for (const [index, series] of batch.series.entries()) {
     let histogram: LatencyHistogram;
     try {
@@ -99,6 +114,7 @@ export function decodeMetricBatch(data: Uint8Array, storedAtMs?: number): Decode
     if (series.count > maxCount) {
       return { ok: false, kind: 'implausible_count', reason: `/series/${index}/count: ${series.count} requests in ${lengthMs} ms, more than ${maxCount}` };
     }
+    histograms.push(histogram.entries());
   }
   // The stream's timestamp is the server's clock; without it (tests), this process's clock.
   const referenceMs = storedAtMs ?? Date.now();
@@ -116,10 +132,19 @@ export function decodeMetricBatch(data: Uint8Array, storedAtMs?: number): Decode
     return {
       ok: true,
       batch: { ...batch, windowStartMs: storedAtMs - lengthMs, windowEndMs: storedAtMs },
+      histograms,
       correction: { kind: 'clock_skew', reason: `proxy ${batch.proxyId} clock is ${Math.round(skewMs / 1000)} s off the stream's; window re-stamped` },
     };
   }
-  return { ok: true, batch };
+  return { ok: true, batch, histograms };
+}
+
+/**
+ * A batch built in this process (tests, the judge bench) decoded as `decodeMetricBatch` decodes a
+ * message's: each histogram once. Throws the histogram's decode error on a corrupt one.
+ */
+export function decodedBatchOf(batch: MetricBatchV1): DecodedBatch {
+  return { batch, histograms: batch.series.map((series) => LatencyHistogram.decode(series.latency).entries()) };
 }
 
 /** The JSON pointer of the first integer beyond Number.MAX_SAFE_INTEGER, or undefined. */

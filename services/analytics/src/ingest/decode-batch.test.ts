@@ -1,14 +1,27 @@
-import { HISTOGRAM_LAYOUT } from '@graylane/histogram';
+import { bucketIndexOf, HISTOGRAM_LAYOUT } from '@graylane/histogram';
 import { describe, expect, it } from 'vitest';
 import { batch, series } from '../test-support/metric-batches.js';
-import { decodeMetricBatch } from './decode-batch.js';
+import { decodedBatchOf, decodeMetricBatch } from './decode-batch.js';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const good = batch(1, [series({ latenciesUs: [1_000, 2_000] })]);
+/** `good`'s one histogram, decoded: its non-empty buckets, ascending. */
+const goodHistograms = [
+  [
+    [bucketIndexOf(1_000), 1],
+    [bucketIndexOf(2_000), 1],
+  ],
+];
 
 describe('decodeMetricBatch', () => {
-  it('accepts a valid batch', () => {
-    expect(decodeMetricBatch(bytes(good))).toEqual({ ok: true, batch: good });
+  it('accepts a valid batch and hands on its decoded histograms', () => {
+    expect(decodeMetricBatch(bytes(good))).toEqual({ ok: true, batch: good, histograms: goodHistograms });
+  });
+
+  it('decodes a batch built in this process the same way, and throws on a corrupt histogram', () => {
+    expect(decodedBatchOf(good)).toEqual({ batch: good, histograms: goodHistograms });
+    const corrupt = { ...good, series: [{ ...good.series[0]!, latency: { layout: HISTOGRAM_LAYOUT, buckets: [[5, 1], [3, 1]] as [number, number][] } }] };
+    expect(() => decodedBatchOf(corrupt)).toThrow(/buckets\[1\]\[0\]/);
   });
 
   it.each([
@@ -63,11 +76,12 @@ describe('decodeMetricBatch', () => {
     expect(decoded).toMatchObject({
       ok: true,
       batch: { windowStartMs: storedAtMs - 1_000, windowEndMs: storedAtMs, series: good.series },
+      histograms: goodHistograms,
       correction: { kind: 'clock_skew', reason: expect.stringMatching(/proxy-a clock is -3600 s off/) as unknown },
     });
   });
 
   it('keeps the proxy window when its clock is within the allowed skew', () => {
-    expect(decodeMetricBatch(bytes(good), good.windowEndMs + 60_000)).toEqual({ ok: true, batch: good });
+    expect(decodeMetricBatch(bytes(good), good.windowEndMs + 60_000)).toEqual({ ok: true, batch: good, histograms: goodHistograms });
   });
 });
