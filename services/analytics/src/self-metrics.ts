@@ -45,31 +45,31 @@ export class AnalyticsMetrics {
   backlog: (() => Promise<ConsumerBacklog>) | undefined;
 
   /** Guardrail verdicts stored, by rollout and outcome. */
-  readonly #verdicts = new Map<string, Record<VerdictOutcome, number>>();
-  #scrapedBacklog: ConsumerBacklog | undefined;
+  private readonly verdicts = new Map<string, Record<VerdictOutcome, number>>();
+  private scrapedBacklog: ConsumerBacklog | undefined;
   readonly registry = new Registry();
 
   constructor() {
-    this.#register();
+    this.register();
   }
 
   /** Counts one stored verdict. */
   countVerdict(rollout: string, outcome: VerdictOutcome): void {
-    let counts = this.#verdicts.get(rollout);
+    let counts = this.verdicts.get(rollout);
     if (counts === undefined) {
       counts = { pass: 0, fail: 0, inconclusive: 0 };
-      this.#verdicts.set(rollout, counts);
+      this.verdicts.set(rollout, counts);
     }
     counts[outcome] += 1;
   }
 
   /** The Prometheus text exposition (format 0.0.4), with the consumer's backlog asked once for this scrape. */
   async render(): Promise<string> {
-    this.#scrapedBacklog = this.backlog === undefined ? undefined : await within(this.backlog(), BACKLOG_TIMEOUT_MS);
+    this.scrapedBacklog = this.backlog === undefined ? undefined : await within(this.backlog(), BACKLOG_TIMEOUT_MS);
     return this.registry.metrics();
   }
 
-  #register(): void {
+  private register(): void {
     const registers = [this.registry];
     const counter = (name: string, help: string, read: () => number): void => {
       new Counter({ name, help, registers, collect: function collect() {
@@ -108,7 +108,7 @@ export class AnalyticsMetrics {
         for (const kind of CORRECTION_KINDS) this.inc({ kind }, corrected[kind]);
       },
     });
-    const verdicts = this.#verdicts;
+    const verdicts = this.verdicts;
     new Counter({
       name: 'graylane_analytics_verdicts_total',
       help: 'Guardrail verdicts this replica stored, by rollout and outcome.',
@@ -124,7 +124,7 @@ export class AnalyticsMetrics {
     counter('graylane_analytics_rollbacks_published_total', 'Rollback events this replica published.', () => this.rollbacksPublished);
     gauge('graylane_analytics_last_insert_duration_seconds', 'Duration of the last successful ClickHouse insert.', () => this.lastInsertSeconds);
     gauge('graylane_analytics_pending_series', 'Series received and not yet written to ClickHouse.', () => this.pendingSeries);
-    const backlog = (): ConsumerBacklog | undefined => this.#scrapedBacklog;
+    const backlog = (): ConsumerBacklog | undefined => this.scrapedBacklog;
     // Labelled, so that a scrape without JetStream's answer shows no sample rather than a false 0.
     new Gauge({
       name: 'graylane_analytics_consumer_pending_messages',

@@ -37,8 +37,8 @@ export class SideTotals {
   errors = 0;
   /** Requests per histogram bucket. */
   readonly counts = new Float64Array(BUCKET_COUNT);
-  #low = BUCKET_COUNT;
-  #high = -1;
+  private low = BUCKET_COUNT;
+  private high = -1;
 
   /** A copy that shares nothing with this one. */
   clone(): SideTotals {
@@ -46,8 +46,8 @@ export class SideTotals {
     copy.requests = this.requests;
     copy.errors = this.errors;
     copy.counts.set(this.counts);
-    copy.#low = this.#low;
-    copy.#high = this.#high;
+    copy.low = this.low;
+    copy.high = this.high;
     return copy;
   }
 
@@ -56,23 +56,23 @@ export class SideTotals {
     this.errors += side.errors;
     for (const [bucket, count] of side.buckets) {
       this.counts[bucket] = (this.counts[bucket] ?? 0) + count;
-      if (bucket < this.#low) this.#low = bucket;
-      if (bucket > this.#high) this.#high = bucket;
+      if (bucket < this.low) this.low = bucket;
+      if (bucket > this.high) this.high = bucket;
     }
   }
 
   /** Latency at quantile `q` in ms (the bucket's representative value), 0 without data. */
   quantileMs(q: number): number {
     let total = 0;
-    for (let b = this.#low; b <= this.#high; b += 1) total += this.counts[b] ?? 0;
+    for (let b = this.low; b <= this.high; b += 1) total += this.counts[b] ?? 0;
     if (total === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * total));
     let seen = 0;
-    for (let b = this.#low; b <= this.#high; b += 1) {
+    for (let b = this.low; b <= this.high; b += 1) {
       seen += this.counts[b] ?? 0;
       if (seen >= rank) return msOfUs(bucketValueUs(b));
     }
-    return msOfUs(bucketValueUs(this.#high));
+    return msOfUs(bucketValueUs(this.high));
   }
 }
 
@@ -92,7 +92,7 @@ export class Evidence {
   inconclusiveStreak = 0;
   stable = new SideTotals();
   canary = new SideTotals();
-  #logProducts: Record<GuardrailTest, Float64Array> = {
+  private logProducts: Record<GuardrailTest, Float64Array> = {
     'latency-median': noEvidence(),
     'latency-tail': noEvidence(),
     'error-rate': noEvidence(),
@@ -111,10 +111,10 @@ export class Evidence {
     copy.inconclusiveStreak = this.inconclusiveStreak;
     copy.stable = this.stable.clone();
     copy.canary = this.canary.clone();
-    copy.#logProducts = {
-      'latency-median': Float64Array.from(this.#logProducts['latency-median']),
-      'latency-tail': Float64Array.from(this.#logProducts['latency-tail']),
-      'error-rate': Float64Array.from(this.#logProducts['error-rate']),
+    copy.logProducts = {
+      'latency-median': Float64Array.from(this.logProducts['latency-median']),
+      'latency-tail': Float64Array.from(this.logProducts['latency-tail']),
+      'error-rate': Float64Array.from(this.logProducts['error-rate']),
     };
     return copy;
   }
@@ -138,7 +138,7 @@ export class Evidence {
         const canaryMarked = countAbove(canary.buckets, bucket);
         counts = { pooled, canary: canary.requests, marked: canaryMarked + countAbove(stable.buckets, bucket), canaryMarked };
       }
-      const sums = this.#logProducts[test];
+      const sums = this.logProducts[test];
       addWindowEvidence(sums, counts);
       tests.push({ test, window: counts, thresholdMs, windowPValue: hypergeometricUpperTail(counts), eValue: mixtureEValue(sums) });
     }

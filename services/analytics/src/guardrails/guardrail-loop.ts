@@ -53,75 +53,75 @@ const JUDGED_STATES: ReadonlySet<RolloutRecordV1['state']> = new Set(['progressi
  * several replicas publish the same breach.
  */
 export class GuardrailLoop {
-  readonly #deps: GuardrailDeps;
-  readonly #options: GuardrailOptions;
-  readonly #memory = new Map<string, RolloutMemory>();
-  readonly #failingRollouts = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  #tick: Promise<void> = Promise.resolve();
-  #stopped = false;
+  private readonly deps: GuardrailDeps;
+  private readonly options: GuardrailOptions;
+  private readonly memory = new Map<string, RolloutMemory>();
+  private readonly failingRollouts = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private tick: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(deps: GuardrailDeps, options: GuardrailOptions) {
-    this.#deps = deps;
-    this.#options = options;
+    this.deps = deps;
+    this.options = options;
   }
 
   /** Starts ticking. */
   start(): void {
-    this.#timer = setInterval(() => {
+    this.timer = setInterval(() => {
       // One tick at a time: a slow ClickHouse must not pile up evaluations.
-      this.#tick = this.#tick
+      this.tick = this.tick
         .then(async () => {
           await this.evaluateDue();
         })
         // A rejected chain would skip every later tick: automatic rollback silently off.
-        .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'guardrail tick failed'));
-    }, this.#options.tickMs);
+        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'guardrail tick failed'));
+    }, this.options.tickMs);
   }
 
   /** Stops ticking and waits for a tick in progress. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    await this.#tick;
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.tick;
   }
 
   /** Judges every window that is due now. Never rejects; returns the verdicts it stored. */
   async evaluateDue(): Promise<VerdictV2[]> {
-    const current = this.#deps.table();
-    if (current === undefined || this.#stopped) return [];
+    const current = this.deps.table();
+    if (current === undefined || this.stopped) return [];
     const stored: VerdictV2[] = [];
     for (const [name, record] of Object.entries(current.table.rollouts)) {
       const analysis = record.spec.analysis;
       if (analysis === undefined || !JUDGED_STATES.has(record.state)) {
-        this.#memory.delete(name);
+        this.memory.delete(name);
         continue;
       }
       try {
         const settings = settingsOf(analysis);
-        const windowEndMs = Math.floor((this.#deps.now() - this.#options.settleMs) / settings.intervalMs) * settings.intervalMs;
-        const memory = this.#memory.get(name);
+        const windowEndMs = Math.floor((this.deps.now() - this.options.settleMs) / settings.intervalMs) * settings.intervalMs;
+        const memory = this.memory.get(name);
         if (memory !== undefined && windowEndMs <= memory.lastWindowEndMs) continue;
-        stored.push(await this.#evaluate(name, record, current.version, settings, windowEndMs));
-        if (this.#failingRollouts.delete(name)) this.#deps.logger.info({ rollout: name }, 'guardrail evaluation works again');
+        stored.push(await this.evaluate(name, record, current.version, settings, windowEndMs));
+        if (this.failingRollouts.delete(name)) this.deps.logger.info({ rollout: name }, 'guardrail evaluation works again');
       } catch (error) {
         // Logged once per outage per rollout; the window is retried on the next tick.
-        if (!this.#failingRollouts.has(name)) {
-          this.#failingRollouts.add(name);
-          this.#deps.logger.warn({ err: error, rollout: name }, 'guardrail evaluation failed; retrying every tick');
+        if (!this.failingRollouts.has(name)) {
+          this.failingRollouts.add(name);
+          this.deps.logger.warn({ err: error, rollout: name }, 'guardrail evaluation failed; retrying every tick');
         }
       }
     }
     return stored;
   }
 
-  async #evaluate(name: string, record: RolloutRecordV1, configVersion: number, settings: GuardrailSettings, windowEndMs: number): Promise<VerdictV2> {
+  private async evaluate(name: string, record: RolloutRecordV1, configVersion: number, settings: GuardrailSettings, windowEndMs: number): Promise<VerdictV2> {
     const windowStartMs = windowEndMs - settings.intervalMs;
-    const pools = await this.#deps.pools.windowPools(name, windowStartMs, windowEndMs);
+    const pools = await this.deps.pools.windowPools(name, windowStartMs, windowEndMs);
     const stable = sideOf(pools, 'stable', record.spec.stable.name);
     const canary = sideOf(pools, 'canary', record.spec.canary?.name ?? '');
 
-    const previous = this.#memory.get(name);
+    const previous = this.memory.get(name);
     // Evidence is about one pair of versions: a new canary (or stable) starts a new e-process. A
     // weight change does not: each window's test is conditional on that window's split.
     const carried =
@@ -130,10 +130,10 @@ export class GuardrailLoop {
     // twice would count its traffic twice, so the new evidence is only kept on success.
     const evidence = carried?.evidence.clone() ?? new Evidence(stable.version, canary.version, windowEndMs);
     const judgement = judge(settings, evidence, stable, canary);
-    return this.#record(name, record, configVersion, settings, windowStartMs, windowEndMs, evidence, judgement, carried);
+    return this.record(name, record, configVersion, settings, windowStartMs, windowEndMs, evidence, judgement, carried);
   }
 
-  async #record(
+  private async record(
     name: string,
     record: RolloutRecordV1,
     configVersion: number,
@@ -155,7 +155,7 @@ export class GuardrailLoop {
       rollout: name,
       configVersion,
       window: { startMs: windowStartMs, endMs: windowEndMs },
-      evaluatedAt: new Date(this.#deps.now()).toISOString(),
+      evaluatedAt: new Date(this.deps.now()).toISOString(),
       outcome: judgement.outcome,
       breaches: judgement.breaches,
       reason: action === 'pause' || action === 'alert' ? `${judgement.inconclusiveStreak} inconclusive windows (${action}): ${judgement.reason}` : judgement.reason,
@@ -185,7 +185,7 @@ export class GuardrailLoop {
     const eventId = `${name}:${configVersion}:${windowEndMs}`;
     if (action === 'rollback') {
       const [breach] = judgement.breaches;
-      published = await this.#deps.publishRollback({
+      published = await this.deps.publishRollback({
         schema: 'graylane.rollback-event/v1',
         eventId,
         rollout: name,
@@ -197,9 +197,9 @@ export class GuardrailLoop {
         stable: judgement.stable,
         canary: judgement.canary,
       });
-      this.#deps.logger.warn({ rollout: name, configVersion, reason: judgement.reason, published }, 'guardrail breached: rollback requested');
+      this.deps.logger.warn({ rollout: name, configVersion, reason: judgement.reason, published }, 'guardrail breached: rollback requested');
     } else if (action === 'pause') {
-      published = await this.#deps.publishPause({
+      published = await this.deps.publishPause({
         schema: 'graylane.guardrail-pause-event/v1',
         eventId,
         rollout: name,
@@ -209,19 +209,19 @@ export class GuardrailLoop {
         inconclusiveWindows: judgement.inconclusiveStreak,
         reason: `guardrail could not judge ${evidence.canaryVersion} for ${judgement.inconclusiveStreak} windows: ${judgement.needs}`.slice(0, 1024),
       });
-      this.#deps.logger.warn({ rollout: name, configVersion, needs: judgement.needs, published }, 'too little traffic to judge: pause requested');
+      this.deps.logger.warn({ rollout: name, configVersion, needs: judgement.needs, published }, 'too little traffic to judge: pause requested');
     } else if (action === 'alert') {
-      this.#deps.logger.warn({ rollout: name, configVersion, windows: judgement.inconclusiveStreak, needs: judgement.needs }, 'too little traffic to judge: canary unguarded');
+      this.deps.logger.warn({ rollout: name, configVersion, windows: judgement.inconclusiveStreak, needs: judgement.needs }, 'too little traffic to judge: canary unguarded');
     }
     // Stored after publishing: a verdict that says "rollback" must not exist without the event.
-    await this.#deps.verdicts.insert(verdict);
-    this.#memory.set(name, {
+    await this.deps.verdicts.insert(verdict);
+    this.memory.set(name, {
       lastWindowEndMs: windowEndMs,
       evidence,
       rolledBackVersion: rollback ? configVersion : carried?.rolledBackVersion,
       actedAtStreak: action === 'pause' || action === 'alert' ? judgement.inconclusiveStreak : actedAtStreak,
     });
-    this.#deps.onVerdict?.(verdict, published);
+    this.deps.onVerdict?.(verdict, published);
     return verdict;
   }
 }

@@ -13,13 +13,13 @@ export interface VersionedTable {
  * not parse is logged and skipped, keeping the previous table.
  */
 export class RoutingTableWatch {
-  #latest: VersionedTable | undefined;
-  readonly #done: Promise<void>;
-  readonly #stop: () => void;
+  private newest: VersionedTable | undefined;
+  private readonly done: Promise<void>;
+  private readonly stopIterator: () => void;
 
   private constructor(iterator: AsyncIterable<{ operation: string; value: Uint8Array; revision: number }> & { stop(): void }, logger: Logger) {
-    this.#stop = () => iterator.stop();
-    this.#done = this.#run(iterator, logger);
+    this.stopIterator = () => iterator.stop();
+    this.done = this.run(iterator, logger);
   }
 
   /** Starts watching the routing-table key; the latest value arrives first. */
@@ -30,22 +30,22 @@ export class RoutingTableWatch {
 
   /** The newest table seen, or undefined before the first. */
   get latest(): VersionedTable | undefined {
-    return this.#latest;
+    return this.newest;
   }
 
   /** Ends the watch. */
   async stop(): Promise<void> {
-    this.#stop();
-    await this.#done;
+    this.stopIterator();
+    await this.done;
   }
 
-  async #run(iterator: AsyncIterable<{ operation: string; value: Uint8Array; revision: number }>, logger: Logger): Promise<void> {
+  private async run(iterator: AsyncIterable<{ operation: string; value: Uint8Array; revision: number }>, logger: Logger): Promise<void> {
     try {
       for await (const entry of iterator) {
         if (entry.operation !== 'PUT') continue;
-        if (this.#latest !== undefined && entry.revision <= this.#latest.version) continue;
+        if (this.newest !== undefined && entry.revision <= this.newest.version) continue;
         try {
-          this.#latest = { table: parseWith(RoutingTableV1, decodeJson(entry.value), 'routing table'), version: entry.revision };
+          this.newest = { table: parseWith(RoutingTableV1, decodeJson(entry.value), 'routing table'), version: entry.revision };
         } catch (error) {
           logger.error({ err: error, version: entry.revision }, 'guardrails skip a routing table that does not parse');
         }

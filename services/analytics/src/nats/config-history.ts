@@ -13,31 +13,31 @@ export interface ConfigHistorySource {
  * polling every 2 s costs one KV read per config change, not one per poll.
  */
 export class ConfigHistory implements ConfigHistorySource {
-  readonly #kv: KV;
-  readonly #currentVersion: () => number | undefined;
-  #cached: { version: number; versions: Promise<TableVersion[]> } | undefined;
+  private readonly kv: KV;
+  private readonly currentVersion: () => number | undefined;
+  private cached: { version: number; versions: Promise<TableVersion[]> } | undefined;
 
   constructor(kv: KV, currentVersion: () => number | undefined) {
-    this.#kv = kv;
-    this.#currentVersion = currentVersion;
+    this.kv = kv;
+    this.currentVersion = currentVersion;
   }
 
   async versions(): Promise<TableVersion[]> {
-    const version = this.#currentVersion() ?? 0;
-    if (this.#cached?.version !== version) {
-      const versions = this.#read();
-      this.#cached = { version, versions };
+    const version = this.currentVersion() ?? 0;
+    if (this.cached?.version !== version) {
+      const versions = this.read();
+      this.cached = { version, versions };
       // A failed read is not kept: the next poll tries again.
       versions.catch(() => {
-        if (this.#cached?.versions === versions) this.#cached = undefined;
+        if (this.cached?.versions === versions) this.cached = undefined;
       });
     }
-    return this.#cached.versions;
+    return this.cached.versions;
   }
 
-  async #read(): Promise<TableVersion[]> {
+  private async read(): Promise<TableVersion[]> {
     const versions: TableVersion[] = [];
-    const entries = await this.#kv.history({ key: ROUTING_TABLE_KEY });
+    const entries = await this.kv.history({ key: ROUTING_TABLE_KEY });
     for await (const entry of entries) {
       let table: RoutingTableV1 | undefined;
       if (entry.operation === 'PUT') {

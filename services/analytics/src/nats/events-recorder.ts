@@ -14,13 +14,13 @@ const RETRY_MAX_MS = 10_000;
  * is nak'd with a growing delay so the event comes back when ClickHouse does.
  */
 export class EventsRecorder {
-  readonly #messages: ConsumerMessages;
-  readonly #loop: Promise<void>;
-  #failures = 0;
+  private readonly messages: ConsumerMessages;
+  private readonly loop: Promise<void>;
+  private failures = 0;
 
   private constructor(messages: ConsumerMessages, store: EventStore, logger: Logger) {
-    this.#messages = messages;
-    this.#loop = this.#run(store, logger);
+    this.messages = messages;
+    this.loop = this.run(store, logger);
   }
 
   /** Creates the stream (with `stream` settings) and the durable consumer if missing, then starts copying. */
@@ -37,23 +37,23 @@ export class EventsRecorder {
 
   /** Stops copying; an event in flight is redelivered if its insert had not finished. */
   async stop(): Promise<void> {
-    await this.#messages.close();
-    await this.#loop;
+    await this.messages.close();
+    await this.loop;
   }
 
-  async #run(store: EventStore, logger: Logger): Promise<void> {
+  private async run(store: EventStore, logger: Logger): Promise<void> {
     try {
-      for await (const msg of this.#messages) {
+      for await (const msg of this.messages) {
         const row = eventRowOf(msg.subject, msg.seq, Math.floor(msg.info.timestampNanos / 1_000_000), msg.data);
         try {
           await store.insert([row]);
           msg.ack();
-          if (this.#failures > 0) logger.info({ failures: this.#failures }, 'event audit inserts succeed again');
-          this.#failures = 0;
+          if (this.failures > 0) logger.info({ failures: this.failures }, 'event audit inserts succeed again');
+          this.failures = 0;
         } catch (error) {
-          this.#failures += 1;
-          const delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.#failures - 1));
-          if (this.#failures === 1) logger.warn({ err: error, seq: msg.seq }, 'could not store an event for audit; it will be redelivered');
+          this.failures += 1;
+          const delayMs = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1));
+          if (this.failures === 1) logger.warn({ err: error, seq: msg.seq }, 'could not store an event for audit; it will be redelivered');
           msg.nak(delayMs);
         }
       }

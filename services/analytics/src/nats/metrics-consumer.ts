@@ -56,27 +56,27 @@ interface Pending {
  * Redelivered batches are harmless: the tables collapse rows of the same batch id.
  */
 export class MetricsConsumer {
-  readonly #consumer: Consumer;
-  readonly #messages: ConsumerMessages;
-  readonly #sink: BatchSink;
-  readonly #metrics: AnalyticsMetrics;
-  readonly #logger: Logger;
-  readonly #flushMaxRows: number;
-  readonly #flushMaxMs: number;
-  readonly #flushMaxBucketRows: number;
-  readonly #retryMinMs: number;
-  readonly #retryMaxMs: number;
-  readonly #loggedKinds = new Set<RejectKind | CorrectionKind>();
-  readonly #loop: Promise<void>;
-  #pending: Pending[] = [];
-  #pendingRows = 0;
-  #pendingBucketRows = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
-  #failures = 0;
-  #running = true;
-  #stopping = false;
-  #wakeFromBackoff: (() => void) | undefined;
+  private readonly consumer: Consumer;
+  private readonly messages: ConsumerMessages;
+  private readonly sink: BatchSink;
+  private readonly metrics: AnalyticsMetrics;
+  private readonly logger: Logger;
+  private readonly flushMaxRows: number;
+  private readonly flushMaxMs: number;
+  private readonly flushMaxBucketRows: number;
+  private readonly retryMinMs: number;
+  private readonly retryMaxMs: number;
+  private readonly loggedKinds = new Set<RejectKind | CorrectionKind>();
+  private readonly loop: Promise<void>;
+  private pending: Pending[] = [];
+  private pendingRows = 0;
+  private pendingBucketRows = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private consuming = true;
+  private stopping = false;
+  private wakeFromBackoff: (() => void) | undefined;
 
   private constructor(
     messages: ConsumerMessages,
@@ -86,18 +86,18 @@ export class MetricsConsumer {
     options: MetricsConsumerOptions,
     consumer: Consumer,
   ) {
-    this.#consumer = consumer;
-    this.#messages = messages;
-    this.#sink = sink;
-    this.#metrics = metrics;
-    this.#logger = logger;
-    this.#flushMaxRows = options.flushMaxRows;
-    this.#flushMaxMs = options.flushMaxMs;
-    this.#flushMaxBucketRows = options.flushMaxBucketRows ?? FALLBACK_FLUSH_MAX_BUCKET_ROWS;
-    this.#retryMinMs = options.retryMinMs ?? 250;
-    this.#retryMaxMs = options.retryMaxMs ?? 10_000;
-    this.#loop = this.#run();
-    void this.#watchStatus();
+    this.consumer = consumer;
+    this.messages = messages;
+    this.sink = sink;
+    this.metrics = metrics;
+    this.logger = logger;
+    this.flushMaxRows = options.flushMaxRows;
+    this.flushMaxMs = options.flushMaxMs;
+    this.flushMaxBucketRows = options.flushMaxBucketRows ?? FALLBACK_FLUSH_MAX_BUCKET_ROWS;
+    this.retryMinMs = options.retryMinMs ?? 250;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.loop = this.run();
+    void this.watchStatus();
   }
 
   /** Creates the stream and the durable consumer if missing, then starts consuming. */
@@ -128,13 +128,13 @@ export class MetricsConsumer {
    * not delivered yet, and delivered ones not acknowledged.
    */
   async backlog(): Promise<ConsumerBacklog> {
-    const info = await this.#consumer.info();
+    const info = await this.consumer.info();
     return { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
 
   /** False once consumption ended, whether stopped or failed. */
   get running(): boolean {
-    return this.#running;
+    return this.consuming;
   }
 
   /**
@@ -142,63 +142,63 @@ export class MetricsConsumer {
    * if ClickHouse refuses, nak'd for redelivery to another replica).
    */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wakeFromBackoff?.();
-    await this.#messages.close();
-    await this.#loop;
-    await this.#flush();
+    this.stopping = true;
+    this.wakeFromBackoff?.();
+    await this.messages.close();
+    await this.loop;
+    await this.flush();
   }
 
-  async #run(): Promise<void> {
+  private async run(): Promise<void> {
     try {
-      for await (const msg of this.#messages) {
-        this.#accept(msg);
+      for await (const msg of this.messages) {
+        this.accept(msg);
         // Waiting here is the back-pressure: nothing more is pulled until the insert is done.
-        if (this.#pendingRows >= this.#flushMaxRows || this.#pendingBucketRows >= this.#flushMaxBucketRows) await this.#flush();
+        if (this.pendingRows >= this.flushMaxRows || this.pendingBucketRows >= this.flushMaxBucketRows) await this.flush();
       }
     } catch (error) {
-      this.#logger.error({ err: error }, 'metrics consumer failed; no more batches are ingested');
+      this.logger.error({ err: error }, 'metrics consumer failed; no more batches are ingested');
     } finally {
-      this.#running = false;
-      if (!this.#stopping) this.#logger.error('metrics consumer stopped unexpectedly');
+      this.consuming = false;
+      if (!this.stopping) this.logger.error('metrics consumer stopped unexpectedly');
     }
   }
 
-  #accept(msg: JsMsg): void {
+  private accept(msg: JsMsg): void {
     const decoded = decodeMetricBatch(msg.data, Math.floor(msg.info.timestampNanos / 1_000_000));
     if (!decoded.ok) {
-      this.#reject(msg, decoded.kind, decoded.reason);
+      this.reject(msg, decoded.kind, decoded.reason);
       return;
     }
     if (decoded.correction !== undefined) {
-      this.#metrics.corrected[decoded.correction.kind] += 1;
-      this.#logOncePerKind(decoded.correction.kind, { reason: decoded.correction.reason, seq: msg.seq }, 'stored a metric batch with a correction');
+      this.metrics.corrected[decoded.correction.kind] += 1;
+      this.logOncePerKind(decoded.correction.kind, { reason: decoded.correction.reason, seq: msg.seq }, 'stored a metric batch with a correction');
     }
     const { batch, histograms } = decoded;
-    this.#pending.push({ msg, decoded: { batch, histograms } });
-    this.#pendingRows += batch.series.length;
-    for (const entries of histograms) this.#pendingBucketRows += entries.length;
-    this.#metrics.pendingSeries = this.#pendingRows;
-    this.#timer ??= setTimeout(() => {
-      void this.#flush();
-    }, this.#flushMaxMs);
+    this.pending.push({ msg, decoded: { batch, histograms } });
+    this.pendingRows += batch.series.length;
+    for (const entries of histograms) this.pendingBucketRows += entries.length;
+    this.metrics.pendingSeries = this.pendingRows;
+    this.timer ??= setTimeout(() => {
+      void this.flush();
+    }, this.flushMaxMs);
   }
 
   /** Counts, logs (once per kind) and terminates a message that can never be stored. */
-  #reject(msg: JsMsg, kind: RejectKind, reason: string): void {
-    this.#metrics.rejected[kind] += 1;
-    this.#logOncePerKind(kind, { reason, subject: msg.subject, seq: msg.seq }, 'dropped a metrics message that can never be stored');
+  private reject(msg: JsMsg, kind: RejectKind, reason: string): void {
+    this.metrics.rejected[kind] += 1;
+    this.logOncePerKind(kind, { reason, subject: msg.subject, seq: msg.seq }, 'dropped a metrics message that can never be stored');
     // No reason argument: nats-server before 2.11 ignores a `+TERM <reason>` ack entirely and
     // would redeliver the message after the ack wait.
     msg.term();
   }
 
-  #logOncePerKind(kind: RejectKind | CorrectionKind, fields: Record<string, unknown>, message: string): void {
-    if (this.#loggedKinds.has(kind)) {
-      this.#logger.debug({ kind, ...fields }, message);
+  private logOncePerKind(kind: RejectKind | CorrectionKind, fields: Record<string, unknown>, message: string): void {
+    if (this.loggedKinds.has(kind)) {
+      this.logger.debug({ kind, ...fields }, message);
     } else {
-      this.#loggedKinds.add(kind);
-      this.#logger.warn({ kind, ...fields }, `${message}; further ones of this kind are only counted`);
+      this.loggedKinds.add(kind);
+      this.logger.warn({ kind, ...fields }, `${message}; further ones of this kind are only counted`);
     }
   }
 
@@ -207,99 +207,99 @@ export class MetricsConsumer {
    * batch is tried alone, so that one bad batch does not hold back the rest forever. Batches it
    * refuses alone are counted as `insert_rejected`, logged and terminated.
    */
-  async #isolateRejected(items: readonly Pending[]): Promise<void> {
+  private async isolateRejected(items: readonly Pending[]): Promise<void> {
     for (const item of items) {
       try {
-        const result = await this.#sink.insertBatches([item.decoded]);
-        this.#recordInserted(1, result);
+        const result = await this.sink.insertBatches([item.decoded]);
+        this.recordInserted(1, result);
         item.msg.ack();
       } catch (error) {
         if (!isServerError(error)) {
           // ClickHouse went away meanwhile: this one comes back like any failed insert.
-          item.msg.nak(this.#retryMinMs);
+          item.msg.nak(this.retryMinMs);
           continue;
         }
-        this.#reject(item.msg, 'insert_rejected', `batch ${item.decoded.batch.batchId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.reject(item.msg, 'insert_rejected', `batch ${item.decoded.batch.batchId}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
 
-  #recordInserted(batches: number, result: InsertResult): void {
-    this.#metrics.batchesIngested += batches;
-    this.#metrics.seriesRowsInserted += result.seriesRows;
-    this.#metrics.bucketRowsInserted += result.bucketRows;
+  private recordInserted(batches: number, result: InsertResult): void {
+    this.metrics.batchesIngested += batches;
+    this.metrics.seriesRowsInserted += result.seriesRows;
+    this.metrics.bucketRowsInserted += result.bucketRows;
   }
 
   /** Queues one insert of everything pending behind any insert in progress. Never rejects. */
-  #flush(): Promise<void> {
-    this.#flushing = this.#flushing
-      .then(() => this.#flushOnce())
+  private flush(): Promise<void> {
+    this.flushing = this.flushing
+      .then(() => this.flushOnce())
       .catch((error: unknown) => {
         // Only acks and naks on a closed connection get here; JetStream redelivers those messages.
-        this.#logger.error({ err: error }, 'could not settle metric batch messages');
+        this.logger.error({ err: error }, 'could not settle metric batch messages');
       });
-    return this.#flushing;
+    return this.flushing;
   }
 
-  async #flushOnce(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const items = this.#pending;
-    this.#pending = [];
-    this.#pendingRows = 0;
-    this.#pendingBucketRows = 0;
-    this.#metrics.pendingSeries = 0;
+  private async flushOnce(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = this.pending;
+    this.pending = [];
+    this.pendingRows = 0;
+    this.pendingBucketRows = 0;
+    this.metrics.pendingSeries = 0;
     if (items.length === 0) return;
     const started = performance.now();
     let result: InsertResult;
     try {
-      result = await this.#sink.insertBatches(items.map((item) => item.decoded));
+      result = await this.sink.insertBatches(items.map((item) => item.decoded));
     } catch (error) {
-      this.#metrics.insertFailures += 1;
+      this.metrics.insertFailures += 1;
       if (isServerError(error)) {
-        this.#logger.warn({ err: error, messages: items.length }, 'ClickHouse refused an insert; trying its batches one by one');
-        await this.#isolateRejected(items);
+        this.logger.warn({ err: error, messages: items.length }, 'ClickHouse refused an insert; trying its batches one by one');
+        await this.isolateRejected(items);
         return;
       }
-      this.#failures += 1;
-      const delayMs = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** (this.#failures - 1));
-      this.#logger.warn(
-        { err: error, messages: items.length, failures: this.#failures, retryInMs: delayMs },
+      this.failures += 1;
+      const delayMs = Math.min(this.retryMaxMs, this.retryMinMs * 2 ** (this.failures - 1));
+      this.logger.warn(
+        { err: error, messages: items.length, failures: this.failures, retryInMs: delayMs },
         'ClickHouse insert failed; the messages will be redelivered',
       );
       for (const { msg } of items) msg.nak(delayMs);
-      if (!this.#stopping) await this.#backoff(delayMs);
+      if (!this.stopping) await this.backoff(delayMs);
       return;
     }
-    this.#metrics.lastInsertSeconds = (performance.now() - started) / 1000;
-    this.#recordInserted(items.length, result);
-    if (this.#failures > 0) this.#logger.info({ failures: this.#failures }, 'ClickHouse inserts succeed again');
-    this.#failures = 0;
+    this.metrics.lastInsertSeconds = (performance.now() - started) / 1000;
+    this.recordInserted(items.length, result);
+    if (this.failures > 0) this.logger.info({ failures: this.failures }, 'ClickHouse inserts succeed again');
+    this.failures = 0;
     for (const { msg } of items) msg.ack();
   }
 
-  #backoff(ms: number): Promise<void> {
+  private backoff(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
       }
-      this.#wakeFromBackoff = done;
+      this.wakeFromBackoff = done;
     }).finally(() => {
-      this.#wakeFromBackoff = undefined;
+      this.wakeFromBackoff = undefined;
     });
   }
 
-  async #watchStatus(): Promise<void> {
+  private async watchStatus(): Promise<void> {
     try {
-      for await (const status of this.#messages.status()) {
+      for await (const status of this.messages.status()) {
         if (status.type === 'heartbeats_missed' || status.type === 'consumer_not_found' || status.type === 'consumer_deleted' || status.type === 'stream_not_found') {
-          this.#logger.warn({ status }, 'metrics consumer status');
+          this.logger.warn({ status }, 'metrics consumer status');
         }
       }
     } catch (error) {
-      this.#logger.debug({ err: error }, 'metrics consumer status stream ended');
+      this.logger.debug({ err: error }, 'metrics consumer status stream ended');
     }
   }
 }

@@ -16,18 +16,18 @@ export interface EventRow {
 
 /** The `events` table: an audit copy of rollbacks and config changes. */
 export class EventStore {
-  readonly #client: ClickHouseClient;
-  readonly #database: string;
+  private readonly client: ClickHouseClient;
+  private readonly database: string;
 
   constructor(client: ClickHouseClient, database: string) {
-    this.#client = client;
-    this.#database = database;
+    this.client = client;
+    this.database = database;
   }
 
   /** Writes the rows in one insert; rows of the same stream sequence collapse. */
   async insert(rows: readonly EventRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.#client.insert({ table: `${this.#database}.events`, values: [...rows], format: 'JSONEachRow' });
+    await this.client.insert({ table: `${this.database}.events`, values: [...rows], format: 'JSONEachRow' });
   }
 }
 

@@ -28,14 +28,14 @@ export interface SeriesSource {
 }
 
 export class MetricsStore implements ReportSource, SeriesSource {
-  readonly #client: ClickHouseClient;
-  readonly #database: string;
-  readonly #now: () => Date;
+  private readonly client: ClickHouseClient;
+  private readonly database: string;
+  private readonly now: () => Date;
 
   constructor(client: ClickHouseClient, database: string, now: () => Date = () => new Date()) {
-    this.#client = client;
-    this.#database = database;
-    this.#now = now;
+    this.client = client;
+    this.database = database;
+    this.now = now;
   }
 
   /**
@@ -50,10 +50,10 @@ export class MetricsStore implements ReportSource, SeriesSource {
   async insertBatches(batches: readonly DecodedBatch[]): Promise<InsertResult> {
     const { counts, buckets } = rowsOfDecodedBatches(batches);
     if (buckets.length > 0) {
-      await this.#client.insert({ table: `${this.#database}.latency_buckets`, values: buckets, format: 'JSONEachRow' });
+      await this.client.insert({ table: `${this.database}.latency_buckets`, values: buckets, format: 'JSONEachRow' });
     }
     if (counts.length > 0) {
-      await this.#client.insert({ table: `${this.#database}.request_counts`, values: counts, format: 'JSONEachRow' });
+      await this.client.insert({ table: `${this.database}.request_counts`, values: counts, format: 'JSONEachRow' });
     }
     return { seriesRows: counts.length, bucketRows: buckets.length };
   }
@@ -65,11 +65,11 @@ export class MetricsStore implements ReportSource, SeriesSource {
    * answers with an error.
    */
   async report(name: string, sinceSeconds: number): Promise<ReportV1> {
-    const generatedAt = this.#now();
+    const generatedAt = this.now();
     const from = Math.floor(generatedAt.getTime() / 1000) - sinceSeconds;
     const where = rolloutWindow(name, from);
     try {
-      const { counts, buckets } = await this.#poolRows(where);
+      const { counts, buckets } = await this.poolRows(where);
       return buildReport(name, sinceSeconds, generatedAt, counts, buckets);
     } catch (error) {
       throw storeError(error, `the report query for "${name}"`);
@@ -84,13 +84,13 @@ export class MetricsStore implements ReportSource, SeriesSource {
    * wide as the window, at the right time) its figures are the report's. Throws like `report`.
    */
   async series(name: string, sinceSeconds: number, stepSeconds: number): Promise<SeriesV1> {
-    const generatedAt = this.#now();
+    const generatedAt = this.now();
     const nowSeconds = Math.floor(generatedAt.getTime() / 1000);
     const from = Math.floor((nowSeconds - sinceSeconds) / stepSeconds) * stepSeconds;
     try {
       const [countRows, bucketRows] = await Promise.all([
-        this.#json(seriesCountsSql(this.#database, name, from, stepSeconds)),
-        this.#json(seriesBucketsSql(this.#database, name, from, stepSeconds)),
+        this.json(seriesCountsSql(this.database, name, from, stepSeconds)),
+        this.json(seriesBucketsSql(this.database, name, from, stepSeconds)),
       ]);
       const counts = countRows.map(
         (row): SeriesCountRow => ({ pool: String(row.pool), slot: Number(row.slot), requests: Number(row.total_requests), errors: Number(row.error_requests) }),
@@ -111,7 +111,7 @@ export class MetricsStore implements ReportSource, SeriesSource {
   async windowPools(name: string, startMs: number, endMs: number): Promise<WindowPool[]> {
     const where = rolloutWindow(name, Math.floor(startMs / 1000), Math.floor(endMs / 1000));
     try {
-      const { counts, buckets } = await this.#poolRows(where);
+      const { counts, buckets } = await this.poolRows(where);
       return poolsOfRows(counts, buckets);
     } catch (error) {
       throw storeError(error, `the guardrail query for "${name}"`);
@@ -120,15 +120,15 @@ export class MetricsStore implements ReportSource, SeriesSource {
 
   /** True when ClickHouse answers a ping. */
   async ping(): Promise<boolean> {
-    const result = await this.#client.ping();
+    const result = await this.client.ping();
     return result.success;
   }
 
   /** Counts and bucket sums per (pool, version) over the rows `where` selects, in both tables. */
-  async #poolRows(where: string): Promise<{ counts: PoolCountRow[]; buckets: PoolBucketRow[] }> {
+  private async poolRows(where: string): Promise<{ counts: PoolCountRow[]; buckets: PoolBucketRow[] }> {
     const [countRows, bucketRows] = await Promise.all([
-      this.#json(poolCountsSql(this.#database, where)),
-      this.#json(poolBucketsSql(this.#database, where)),
+      this.json(poolCountsSql(this.database, where)),
+      this.json(poolBucketsSql(this.database, where)),
     ]);
     // UInt64 sums arrive as JSON strings.
     const counts = countRows.map(
@@ -150,8 +150,8 @@ export class MetricsStore implements ReportSource, SeriesSource {
     return { counts, buckets };
   }
 
-  async #json(query: string): Promise<Record<string, unknown>[]> {
-    const result = await this.#client.query({ query, format: 'JSONEachRow' });
+  private async json(query: string): Promise<Record<string, unknown>[]> {
+    const result = await this.client.query({ query, format: 'JSONEachRow' });
     return result.json<Record<string, unknown>>();
   }
 }

@@ -16,8 +16,8 @@ export type RetentionPass = { readonly mode: 'ttl'; readonly altered: string[] }
  * at start and then every RETENTION_CHECK_MS.
  */
 export class RetentionJob {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly runner: SqlRunner,
@@ -30,25 +30,25 @@ export class RetentionJob {
   /** Runs a pass now and, on the 18.16 path, one every `everyMs` until stop(). A failed pass is logged and tried again later. */
   start(everyMs = RETENTION_CHECK_MS): void {
     const pass = (): void => {
-      this.#running = this.runOnce().catch((error: unknown) => this.logger.warn({ err: error }, 'retention pass failed; trying again later'));
+      this.running = this.runOnce().catch((error: unknown) => this.logger.warn({ err: error }, 'retention pass failed; trying again later'));
     };
     pass();
     if (!this.target.features.ttl) {
-      this.#timer = setInterval(pass, everyMs);
-      this.#timer.unref();
+      this.timer = setInterval(pass, everyMs);
+      this.timer.unref();
     }
   }
 
   /** Stops the schedule and waits for a pass in progress. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+    clearInterval(this.timer);
+    await this.running;
   }
 
   /** One pass: set the TTL where it is missing or different, or drop the partitions past retention. */
   async runOnce(): Promise<RetentionPass> {
     if (this.target.features.ttl) {
-      const altered = await this.#applyTtl();
+      const altered = await this.applyTtl();
       if (altered.length > 0) this.logger.info({ tables: altered, days: this.days }, 'set the retention TTL');
       return { mode: 'ttl', altered };
     }
@@ -59,7 +59,7 @@ export class RetentionJob {
     return { mode: 'partitions', dropped };
   }
 
-  async #applyTtl(): Promise<string[]> {
+  private async applyTtl(): Promise<string[]> {
     const tables = retainedTables(this.target);
     const engines = await this.runner.rows<{ name: string; engine_full: string }>(
       `SELECT name, engine_full FROM system.tables WHERE database = ${sqlString(this.target.database)}`,

@@ -17,20 +17,20 @@ export const DEFAULT_VERDICT_LIMIT = 1_000;
 
 /** The `verdicts` table: every guardrail verdict, one row per rollout and window. */
 export class VerdictStore implements VerdictSource {
-  readonly #client: ClickHouseClient;
-  readonly #database: string;
-  readonly #now: () => Date;
+  private readonly client: ClickHouseClient;
+  private readonly database: string;
+  private readonly now: () => Date;
 
   constructor(client: ClickHouseClient, database: string, now: () => Date = () => new Date()) {
-    this.#client = client;
-    this.#database = database;
-    this.#now = now;
+    this.client = client;
+    this.database = database;
+    this.now = now;
   }
 
   /** Stores one verdict. A second write of the same rollout and window replaces the first. */
   async insert(verdict: VerdictV2): Promise<void> {
-    await this.#client.insert({
-      table: `${this.#database}.verdicts`,
+    await this.client.insert({
+      table: `${this.database}.verdicts`,
       format: 'JSONEachRow',
       values: [
         {
@@ -53,10 +53,10 @@ export class VerdictStore implements VerdictSource {
   }
 
   async verdicts(rollout: string, sinceSeconds: number, limit = DEFAULT_VERDICT_LIMIT): Promise<StoredVerdict[]> {
-    const fromMs = this.#now().getTime() - sinceSeconds * 1000;
+    const fromMs = this.now().getTime() - sinceSeconds * 1000;
     try {
-      const result = await this.#client.query({
-        query: verdictsSql(this.#database, rollout, fromMs, limit),
+      const result = await this.client.query({
+        query: verdictsSql(this.database, rollout, fromMs, limit),
         format: 'JSONEachRow',
       });
       const rows = await result.json<{ body: string }>();
