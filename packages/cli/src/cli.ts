@@ -1,5 +1,6 @@
 import { GraylaneError } from '@graylane/contracts';
 import { ConfigError, DEFAULT_NATS_URL, natsAuthFrom, type Env, type NatsAuth } from '@graylane/runtime';
+import { operatorAuth, readState } from '@graylane/stack';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { applyCommand, getCommand, listCommand, weightCommand } from './commands/rollout-commands.js';
 import { reportCommand } from './commands/report-command.js';
@@ -8,8 +9,6 @@ import { downCommand, statusCommand, upCommand } from './commands/stack-commands
 import { ControlPlaneClient } from './control-plane-client.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import type { Output } from './output.js';
-import { operatorAuth } from './stack/secrets.js';
-import { readState } from './stack/state.js';
 
 type ClientCommand = (client: ControlPlaneClient, args: CliArgs, output: Output) => Promise<void>;
 type StackCommand = (args: CliArgs, env: Env, output: Output) => Promise<void>;

@@ -1,12 +1,12 @@
-export { findBinary } from './binaries.js';
+export { findBinary } from '@graylane/stack';
 export {
   clickHouseServerCommand,
   natsServerCommand,
   NATS_AUTH_CONFIG,
   redisServerCommand,
   type ServerCommand,
-} from './commands.js';
-export { freePort, waitForHttp, waitForTcp } from './ports.js';
+} from '@graylane/stack';
+export { freePort, waitForHttp, waitForTcp } from '@graylane/stack';
 export { differencesFromDoc, documentedMetrics, METRICS_DOC, type DocumentedMetric } from './metrics-doc.js';
 export {
   metricNamesInPromQL,
@@ -29,5 +29,5 @@ export {
   type NatsCredentials,
   type NatsUser,
   type ServiceRole,
-} from './nats-auth.js';
-export type { RunningServer } from './supervisor.js';
+} from '@graylane/stack';
+export type { RunningServer } from '@graylane/stack';

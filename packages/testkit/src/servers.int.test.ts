@@ -4,7 +4,7 @@ import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClickHouse, startNats, startRedis, type RunningServer } from './index.js';
-import { tcpAnswers } from './ports.js';
+import { tcpAnswers } from '@graylane/stack';
 
 /** A raw TCP conversation: send text, wait for a pattern in what came back. */
 class Wire {

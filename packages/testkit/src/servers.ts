@@ -1,13 +1,19 @@
 import { join } from 'node:path';
 import {
   clickHouseServerCommand,
+  freePort,
+  freePorts,
+  generateNatsCredentials,
+  httpAnswers,
   LOG_FILES,
   natsServerCommand,
   redisServerCommand,
-} from './commands.js';
-import { freePort, freePorts, httpAnswers, tcpAnswers } from './ports.js';
-import { generateNatsCredentials, renderNatsAuthorization, type NatsCredentials } from './nats-auth.js';
-import { startServer, type RunningServer } from './supervisor.js';
+  renderNatsAuthorization,
+  startServer,
+  tcpAnswers,
+  type NatsCredentials,
+  type RunningServer,
+} from '@graylane/stack';
 
 /** Starts nats-server on a free port, with JetStream (stored in its temp dir) unless `jetstream: false`. */
 export function startNats(options: { jetstream?: boolean; authorization?: string } = {}): Promise<RunningServer> {

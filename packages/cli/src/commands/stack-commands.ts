@@ -1,17 +1,13 @@
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
+import { DEMO_ROLLOUT, demoSpecPath, down, stackHome, status, up, type ApplyRollout, type StackState } from '@graylane/stack';
 import type { CliArgs } from '../args.js';
+import { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
-import { demoSpecPath } from '../stack/apply-rollout.js';
-import { DEMO_ROLLOUT } from '../stack/demo-spec.js';
-import { down } from '../stack/down.js';
-import { status } from '../stack/status.js';
-import { stackHome, type StackState } from '../stack/state.js';
-import { up } from '../stack/up.js';
 
 /** `graylane up [--no-traffic]`: the whole stack with a demo rollout, or the one already running. */
 export async function upCommand(args: CliArgs, env: Env, output: Output): Promise<void> {
-  const result = await up(env, { traffic: !args.noTraffic }, progressOf(args, output));
+  const result = await up(env, { traffic: !args.noTraffic, apply: applyDemoRollout }, progressOf(args, output));
   if (args.json) {
     output.out(JSON.stringify({ ok: true, ...result }));
     return;
@@ -68,6 +64,19 @@ export async function statusCommand(args: CliArgs, env: Env, output: Output): Pr
   const versions = new Set(report.proxies.map((p) => p.configVersion));
   if (versions.size > 1) output.out(`proxies apply different config versions (${[...versions].join(', ')}): a change is still converging`);
 }
+
+/** One `apply` of the demo rollout for `up`, through the CLI's client; `up` retries a retryable failure. */
+const applyDemoRollout: ApplyRollout = async (natsUrl, spec, auth) => {
+  const client = await ControlPlaneClient.connect(natsUrl, auth);
+  try {
+    // On a closed bus the operator's identity is the actor; an open one takes the body's word.
+    const actor = auth === undefined ? { actor: 'graylane-up' } : {};
+    const reply = await client.command('apply', { spec, ...actor, reason: 'demo stack started by graylane up' });
+    return reply.version;
+  } finally {
+    await client.close();
+  }
+};
 
 /** Progress lines: stdout for people; stderr under --json, so stdout carries one document. */
 function progressOf(args: CliArgs, output: Output): (line: string) => void {

@@ -3,8 +3,8 @@ import { join, relative, resolve } from 'node:path';
 import { GraylaneError } from '@graylane/contracts';
 
 /**
- * The monorepo this CLI was built in, found from this file's own place (src/stack or
- * dist/stack of packages/cli), so `graylane up` works from any working directory.
+ * The monorepo this package was built in, found from this file's own place (src/stack or
+ * dist/stack of packages/stack), so `graylane up` works from any working directory.
  */
 export function repoRoot(): string {
   return resolve(import.meta.dirname, '..', '..', '..', '..');

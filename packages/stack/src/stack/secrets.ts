@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { generateNatsCredentials, randomSecret, renderNatsAuthorization, type NatsCredentials, type ServiceRole } from '@graylane/testkit';
+import { generateNatsCredentials, randomSecret, renderNatsAuthorization, type NatsCredentials, type ServiceRole } from '../servers/nats-auth.js';
 import { GraylaneError } from '@graylane/contracts';
 import { IDENTITY_PATTERN, sealNatsAuth, type NatsAuth } from '@graylane/runtime';
 

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Env } from '@graylane/runtime';
+import { isAlive, stopStack, type StopResult } from '../process/processes.js';
 import { compose } from './docker.js';
-import { composeSecretsEnv } from './secrets.js';
 import type { Progress } from './launcher.js';
-import { isAlive, stopStack, type StopResult } from './processes.js';
+import { composeSecretsEnv } from './secrets.js';
 import { readState, removeState, type StackState } from './state.js';
 
 /** What `graylane down` did. */

@@ -1,23 +1,18 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
-import {
-  clickHouseServerCommand,
-  findBinary,
-  natsServerCommand,
-  redisServerCommand,
-  waitForHttp,
-  waitForTcp,
-  type ServerCommand,
-} from '@graylane/testkit';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
-import { aptInstall, canAptInstall, SERVER_PACKAGES } from './apt-install.js';
-import { applyRollout } from './apply-rollout.js';
+import { findBinary } from '../process/binaries.js';
+import { waitForHttp, waitForTcp } from '../process/ports.js';
+import type { DetachedSpec } from '../process/processes.js';
+import { waitUntilReady } from '../process/readiness.js';
+import { writeServerFiles } from '../process/spawn.js';
+import { aptInstall, canAptInstall, SERVER_PACKAGES } from '../servers/apt-install.js';
+import { clickHouseServerCommand, natsServerCommand, redisServerCommand, type ServerCommand } from '../servers/commands.js';
+import { applyRollout, type ApplyRollout } from './apply-rollout.js';
 import { demoRolloutSpec } from './demo-spec.js';
 import type { Launcher } from './launcher.js';
 import type { StackPorts } from './ports.js';
-import type { DetachedSpec } from './processes.js';
-import { waitUntilReady } from './readiness.js';
 import { entryPoints } from './repo.js';
 import { CREDENTIAL_VARIABLES, operatorAuth, serviceSecretsEnv, type StackSecrets } from './secrets.js';
 import type { StackProcess } from './state.js';
@@ -36,6 +31,8 @@ export interface LocalStackPlan {
   traffic: boolean;
   /** The generated secrets: NATS starts closed, each service gets only its own. */
   secrets: StackSecrets;
+  /** Sends the demo rollout to the config service. */
+  apply: ApplyRollout;
 }
 
 /**
@@ -104,7 +101,7 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
 
   // The proxy reports ready only once it holds a config, so the rollout goes in first.
   const spec = demoRolloutSpec(`http://127.0.0.1:${ports.backendV1}`, `http://127.0.0.1:${ports.backendV2}`);
-  await applyRollout(launcher, home, state.natsUrl, spec, operatorAuth(state.secrets));
+  await applyRollout(launcher, plan.apply, home, state.natsUrl, spec, operatorAuth(state.secrets));
 
   await launcher.step(`starting proxy on ${ports.proxy} (admin ${ports.proxyAdmin})`, async () => {
     const started = launcher.start(
@@ -129,7 +126,7 @@ export async function startLocalStack(launcher: Launcher, plan: LocalStackPlan):
 
 /**
  * Starts one server and waits for its port. The server writes its own log in its data folder
- * (the testkit decides where); a link to it goes into the logs folder beside everything else,
+ * (its server command decides where); a link to it goes into the logs folder beside everything else,
  * and the server's console output goes to `<name>.console.log` there.
  */
 async function startServer(
@@ -145,12 +142,7 @@ async function startServer(
   const logs = join(plan.home, 'logs');
   return launcher.step(`starting ${name} on ${port}`, async () => {
     mkdirSync(dataDir, { recursive: true });
-    for (const [path, content] of Object.entries(command.files)) {
-      mkdirSync(dirname(path), { recursive: true });
-      // A closed NATS's config holds passwords: this user only.
-      writeFileSync(path, content, { mode: 0o600 });
-      chmodSync(path, 0o600);
-    }
+    writeServerFiles(command.files);
     const started = launcher.start({
       name,
       bin: command.bin,

@@ -1,12 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServerCommand } from './commands.js';
+import type { ServerCommand } from '../servers/commands.js';
+import { killProcesses, processStartTicks, stopProcesses, type ProcessRecord } from './processes.js';
+import { spawnLogged, writeServerFiles } from './spawn.js';
 
-/** A server process started for a test, in its own temp dir, on ports nothing else uses. */
+/**
+ * A server process started in its own temp dir on ports nothing else uses (the test fixtures'
+ * servers). It stays a child of this process, so it goes when this process goes.
+ */
 export interface RunningServer {
   /** How a client connects, e.g. 'nats://127.0.0.1:PORT'. */
   readonly url: string;
@@ -91,42 +96,40 @@ class SupervisedServer implements RunningServer {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
-  readonly #name: string;
-  readonly #launch: Launch;
-  readonly #timeoutMs: number;
-  #child: ChildProcess | undefined;
-  #pid: number;
-  #stopped = false;
+  private readonly name: string;
+  private readonly launch: Launch;
+  private readonly timeoutMs: number;
+  private child: ChildProcess | undefined;
+  private currentPid: number;
+  private stopped = false;
 
   constructor(name: string, launch: Launch, dir: string, timeoutMs: number, child: ChildProcess) {
-    this.#name = name;
-    this.#launch = launch;
-    this.#timeoutMs = timeoutMs;
+    this.name = name;
+    this.launch = launch;
+    this.timeoutMs = timeoutMs;
     this.url = launch.url;
     this.port = launch.port;
     this.dir = dir;
-    this.#child = child;
-    this.#pid = child.pid ?? -1;
+    this.child = child;
+    this.currentPid = child.pid ?? -1;
   }
 
   get pid(): number {
-    return this.#pid;
+    return this.currentPid;
   }
 
   async start(): Promise<void> {
-    if (this.#stopped) throw new Error(`${this.#name} on port ${this.port} was stopped and its dir removed`);
-    if (this.#child !== undefined && isRunning(this.#child)) return;
-    this.#child = await launchOnce(this.#name, this.#launch, this.dir, this.#timeoutMs);
-    this.#pid = this.#child.pid ?? -1;
+    if (this.stopped) throw new Error(`${this.name} on port ${this.port} was stopped and its dir removed`);
+    if (this.child !== undefined && isRunning(this.child)) return;
+    this.child = await launchOnce(this.name, this.launch, this.dir, this.timeoutMs);
+    this.currentPid = this.child.pid ?? -1;
   }
 
   async kill(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
+    const child = this.child;
+    this.child = undefined;
     if (child === undefined) return;
-    const done = exited(child);
-    child.kill('SIGKILL');
-    await done;
+    await hardKill(child);
   }
 
   async restart(): Promise<void> {
@@ -135,36 +138,24 @@ class SupervisedServer implements RunningServer {
   }
 
   async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    const child = this.#child;
-    this.#child = undefined;
-    if (child !== undefined) await terminate(child);
+    if (this.stopped) return;
+    this.stopped = true;
+    const child = this.child;
+    this.child = undefined;
+    if (child !== undefined) await stopProcesses(recordOf(child, this.name), STOP_GRACE_MS, POLL_MS);
     await removeDir(this.dir);
   }
 }
 
 async function launchOnce(name: string, launch: Launch, dir: string, timeoutMs: number): Promise<ChildProcess> {
   const { command } = launch;
-  for (const [path, content] of Object.entries(command.files)) {
-    await mkdir(dirname(path), { recursive: true });
-    // Server configs may hold passwords (a closed NATS): readable by this user only.
-    await writeFile(path, content, { mode: 0o600 });
-    await chmod(path, 0o600);
-  }
+  writeServerFiles(command.files);
   // On a restart the logs already hold an earlier "ready" line: only what this process writes counts.
   const stdioPath = join(dir, STDIO_LOG);
   const logOffset = await sizeOf(launch.logFile);
   const stdioOffset = await sizeOf(stdioPath);
 
-  // Output goes to a file, not a pipe, so a chatty server never blocks on a full pipe.
-  const out = openSync(stdioPath, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(command.bin, command.args, { cwd: dir, stdio: ['ignore', out, out] });
-  } finally {
-    closeSync(out);
-  }
+  const child = spawnLogged({ bin: command.bin, args: command.args, log: stdioPath, cwd: dir });
   let spawnError: Error | undefined;
   child.once('error', (error) => {
     spawnError = error;
@@ -236,28 +227,15 @@ function isRunning(child: ChildProcess): boolean {
   return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
-/** Resolves when the child has exited; keeps the event loop alive until then. */
-function exited(child: ChildProcess): Promise<void> {
-  if (!isRunning(child)) return Promise.resolve();
-  child.ref();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
+/** The child as a process record, for the stop and kill every supervised process shares. */
+function recordOf(child: ChildProcess, name: string): ProcessRecord[] {
+  if (child.pid === undefined || !isRunning(child)) return [];
+  const startTicks = processStartTicks(child.pid);
+  return [{ name, pid: child.pid, log: '', ...(startTicks === undefined ? {} : { startTicks }) }];
 }
 
 async function hardKill(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill('SIGKILL');
-  await done;
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  const done = exited(child);
-  child.kill('SIGTERM');
-  const escalation = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  try {
-    await done;
-  } finally {
-    clearTimeout(escalation);
-  }
+  await killProcesses(recordOf(child, 'server'), POLL_MS);
 }
 
 async function removeDir(dir: string): Promise<void> {

@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@graylane/testkit';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
+import { freePort } from '../process/ports.js';
+import { isAlive } from '../process/processes.js';
+import type { ApplyRollout } from './apply-rollout.js';
 import { composeFiles, startDockerStack } from './docker-stack.js';
 import { composeAvailable, dockerEngineAnswers } from './docker.js';
 import { Interrupted, Launcher, type Progress } from './launcher.js';
 import { startLocalStack } from './local-stack.js';
 import { choosePorts, isPortFree, portVariable, wantedPorts, type PortMove, type StackPorts } from './ports.js';
-import { isAlive } from './processes.js';
 import { repoRoot, requireBuilt } from './repo.js';
 import { COMPOSE_OPERATOR, createStackSecrets, operatorName } from './secrets.js';
 import { claimState, readState, removeState, stackHome, writeState, type StackState } from './state.js';
@@ -18,6 +19,14 @@ export type UpResult =
   | { status: 'started'; state: StackState; moved: PortMove[]; ports: StackPorts; home: string }
   | { status: 'already-running'; state: StackState; home: string };
 
+/** How `up` starts the stack. */
+export interface UpOptions {
+  /** Start demo traffic (`graylane up` without `--no-traffic`). */
+  traffic: boolean;
+  /** Sends the demo rollout to the config service once it is ready, as `graylane apply` would. */
+  apply: ApplyRollout;
+}
+
 /** Forces the mode: `local` (binaries) or `docker` (compose); by default docker when an engine answers. */
 export const MODE_VARIABLE = 'GRAYLANE_UP_MODE';
 
@@ -25,7 +34,7 @@ export const MODE_VARIABLE = 'GRAYLANE_UP_MODE';
  * Brings up the whole stack, or reports the one already running. On failure or Ctrl-C it stops
  * whatever it had started and forgets the state, keeping data and logs for a look.
  */
-export async function up(env: Env, options: { traffic: boolean }, progress: Progress): Promise<UpResult> {
+export async function up(env: Env, options: UpOptions, progress: Progress): Promise<UpResult> {
   const home = stackHome(env);
   const existing = readState(env);
   if (existing !== undefined) {
@@ -61,7 +70,7 @@ export async function up(env: Env, options: { traffic: boolean }, progress: Prog
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const plan = { env, home, root, ports, traffic: options.traffic };
+    const plan = { env, home, root, ports, traffic: options.traffic, apply: options.apply };
     // A closed bus and HTTP tokens by default; fresh secrets on every up. The compose stack's
     // NATS config names one operator, "operator"; a local stack's is named after the login.
     const secrets = createStackSecrets(home, mode === 'docker' ? COMPOSE_OPERATOR : operatorName(env));

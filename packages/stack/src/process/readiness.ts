@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraylaneError } from '@graylane/contracts';
-import { isAlive } from './processes.js';
-import type { StackProcess } from './state.js';
+import { isAlive, type ProcessRecord } from './processes.js';
 
 /** The last `lines` lines of a log file, to show with a failure; empty when there is none. */
 export function logTail(path: string, lines = 8): string {
@@ -17,7 +16,7 @@ export function logTail(path: string, lines = 8): string {
  * fails after `timeoutMs` naming the log to read.
  */
 export async function waitUntilReady(
-  process_: StackProcess,
+  process_: ProcessRecord,
   what: string,
   ready: (timeoutMs: number) => Promise<unknown>,
   timeoutMs: number,

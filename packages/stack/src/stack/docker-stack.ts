@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { waitForHttp, waitForTcp } from '@graylane/testkit';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
-import { applyRollout } from './apply-rollout.js';
+import { waitForHttp, waitForTcp } from '../process/ports.js';
+import { applyRollout, type ApplyRollout } from './apply-rollout.js';
 import { demoRolloutSpec } from './demo-spec.js';
 import { compose } from './docker.js';
 import type { Launcher } from './launcher.js';
@@ -36,7 +36,7 @@ export function composeEnv(env: Env, ports: StackPorts, secrets?: StackSecretsRe
  */
 export async function startDockerStack(
   launcher: Launcher,
-  plan: { env: Env; home: string; root: string; ports: StackPorts; traffic: boolean },
+  plan: { env: Env; home: string; root: string; ports: StackPorts; traffic: boolean; apply: ApplyRollout },
 ): Promise<void> {
   const files = composeFiles(plan.root);
   const { ports } = plan;
@@ -53,6 +53,7 @@ export async function startDockerStack(
   // Inside the compose network the proxy reaches the backends by service name.
   await applyRollout(
     launcher,
+    plan.apply,
     plan.home,
     launcher.state.natsUrl,
     demoRolloutSpec('http://backend-v1:9001', 'http://backend-v2:9002'),

@@ -3,24 +3,11 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GraylaneError } from '@graylane/contracts';
 import type { Env } from '@graylane/runtime';
+import type { ProcessRecord } from '../process/processes.js';
 import type { StackSecretsRef } from './secrets.js';
 
 /** A process `graylane up` started and `graylane down` stops. */
-export interface StackProcess {
-  name: string;
-  pid: number;
-  log: string;
-  /**
-   * Start time of the process in clock ticks since boot (Linux `/proc/PID/stat` field 22), so a
-   * pid reused by an unrelated process after a reboot is never mistaken for ours and never killed.
-   */
-  startTicks?: number;
-  /**
-   * `infra` (NATS, Redis, ClickHouse) stops after `app` (services, backends, traffic), so the
-   * services can drain to NATS and flush to ClickHouse on their way out.
-   */
-  tier?: 'infra' | 'app';
-}
+export type StackProcess = ProcessRecord;
 
 /** What `graylane up` brought up, so later commands find it and `down` can stop it. */
 export interface StackState {

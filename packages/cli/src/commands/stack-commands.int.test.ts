@@ -3,11 +3,9 @@ import { createServer, type Server } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryPoints, groupMembers, isAlive, readState, repoRoot, statePath, type StackProcess } from '@graylane/stack';
 import { runCli } from '../cli.js';
 import type { Output } from '../output.js';
-import { groupMembers, isAlive } from './processes.js';
-import { entryPoints, repoRoot } from './repo.js';
-import { readState, statePath, type StackProcess } from './state.js';
 
 // The real `graylane up --no-traffic`, `status` and `down` on real nats-server, redis-server and
 // clickhouse-server, in a temporary GRAYLANE_HOME with every port chosen by the OS (the usual

@@ -1,8 +1,23 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StackProcess } from './state.js';
+import { spawnLogged } from './spawn.js';
+
+/** A process started detached (or supervised) and known by its pid: enough to check on it and stop it. */
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  log: string;
+  /**
+   * Start time of the process in clock ticks since boot (Linux `/proc/PID/stat` field 22), so a
+   * pid reused by an unrelated process after a reboot is never mistaken for ours and never killed.
+   */
+  startTicks?: number;
+  /**
+   * `infra` (NATS, Redis, ClickHouse) stops after `app` (services, backends, traffic), so the
+   * services can drain to NATS and flush to ClickHouse on their way out.
+   */
+  tier?: 'infra' | 'app';
+}
 
 /** What to start: a binary, its arguments, its environment, and where its output goes. */
 export interface DetachedSpec {
@@ -19,25 +34,14 @@ export interface DetachedSpec {
  * Starts a process in its own process group with stdout and stderr appended to its log file, and
  * lets go of it, so that it outlives the CLI and `down` can stop it and anything it forked.
  */
-export function spawnDetached(spec: DetachedSpec): StackProcess {
-  mkdirSync(dirname(spec.log), { recursive: true });
-  const fd = openSync(spec.log, 'a');
-  try {
-    const child = spawn(spec.bin, spec.args, {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: spec.env,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-    });
-    // Without a pid the spawn failed synchronously (ENOENT, EACCES); the error event follows.
-    child.on('error', () => undefined);
-    if (child.pid === undefined) throw new Error(`cannot start ${spec.bin}`);
-    child.unref();
-    const startTicks = processStartTicks(child.pid);
-    return { name: spec.name, pid: child.pid, log: spec.log, tier: spec.tier, ...(startTicks === undefined ? {} : { startTicks }) };
-  } finally {
-    closeSync(fd);
-  }
+export function spawnDetached(spec: DetachedSpec): ProcessRecord {
+  const child = spawnLogged({ ...spec, detached: true });
+  // Without a pid the spawn failed synchronously (ENOENT, EACCES); the error event follows.
+  child.on('error', () => undefined);
+  if (child.pid === undefined) throw new Error(`cannot start ${spec.bin}`);
+  child.unref();
+  const startTicks = processStartTicks(child.pid);
+  return { name: spec.name, pid: child.pid, log: spec.log, tier: spec.tier, ...(startTicks === undefined ? {} : { startTicks }) };
 }
 
 /**
@@ -83,7 +87,7 @@ const HAS_PROC = existsSync('/proc/self/stat');
  * Whether the recorded process still runs. A zombie counts as gone (it only waits to be reaped),
  * and so does a pid now held by another process (its start time differs).
  */
-export function isAlive(process_: Pick<StackProcess, 'pid' | 'startTicks'>): boolean {
+export function isAlive(process_: Pick<ProcessRecord, 'pid' | 'startTicks'>): boolean {
   if (HAS_PROC) {
     const stat = procStat(process_.pid);
     if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return false;
@@ -110,14 +114,14 @@ export function groupMembers(pgid: number): number[] {
 }
 
 /** Whether anything of this recorded process (itself, or what it forked into its group) runs. */
-function anythingLeft(recorded: StackProcess): boolean {
+function anythingLeft(recorded: ProcessRecord): boolean {
   // The group id is the recorded pid only while that pid is ours; a reused pid's group is not.
   const stat = HAS_PROC ? procStat(recorded.pid) : undefined;
   if (recorded.startTicks !== undefined && stat !== undefined && stat.startTicks !== recorded.startTicks) return false;
   return isAlive(recorded) || groupMembers(recorded.pid).length > 0;
 }
 
-function signalGroup(recorded: StackProcess, signal: NodeJS.Signals): void {
+function signalGroup(recorded: ProcessRecord, signal: NodeJS.Signals): void {
   if (!anythingLeft(recorded)) return;
   try {
     process.kill(-recorded.pid, signal);
@@ -140,10 +144,10 @@ export interface StopResult {
 
 /**
  * Stops processes by process group: SIGTERM, then SIGKILL after `graceMs` for whatever still
- * runs. Returns what happened to each, in the given order.
+ * runs, looking every `pollMs`. Returns what happened to each, in the given order.
  */
-export async function stopProcesses(processes: StackProcess[], graceMs = 5000): Promise<StopResult[]> {
-  const results = new Map<StackProcess, StopResult['outcome']>();
+export async function stopProcesses(processes: ProcessRecord[], graceMs = 5000, pollMs = 100): Promise<StopResult[]> {
+  const results = new Map<ProcessRecord, StopResult['outcome']>();
   const running = processes.filter((p) => {
     const left = anythingLeft(p);
     if (!left) results.set(p, 'gone');
@@ -151,14 +155,26 @@ export async function stopProcesses(processes: StackProcess[], graceMs = 5000): 
   });
   for (const p of running) signalGroup(p, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && running.some(anythingLeft)) await sleep(100);
+  while (Date.now() < deadline && running.some(anythingLeft)) await sleep(pollMs);
   const stubborn = running.filter(anythingLeft);
   for (const p of running) if (!stubborn.includes(p)) results.set(p, 'stopped');
-  for (const p of stubborn) signalGroup(p, 'SIGKILL');
-  const killDeadline = Date.now() + 2000;
-  while (Date.now() < killDeadline && stubborn.some(anythingLeft)) await sleep(50);
-  for (const p of stubborn) results.set(p, anythingLeft(p) ? 'survived' : 'killed');
+  const killed = await killProcesses(stubborn, Math.min(pollMs, KILL_POLL_MS));
+  stubborn.forEach((p, i) => results.set(p, killed[i] ?? 'survived'));
   return processes.map((p) => ({ name: p.name, pid: p.pid, outcome: results.get(p) ?? 'gone' }));
+}
+
+const KILL_WAIT_MS = 2000;
+const KILL_POLL_MS = 50;
+
+/**
+ * SIGKILL to each process group, as a crash would (no clean shutdown), then waits up to 2 s
+ * for them to be gone. `killed` or `survived` for each, in the given order.
+ */
+export async function killProcesses(processes: ProcessRecord[], pollMs = KILL_POLL_MS): Promise<Array<'killed' | 'survived'>> {
+  for (const p of processes) signalGroup(p, 'SIGKILL');
+  const deadline = Date.now() + KILL_WAIT_MS;
+  while (Date.now() < deadline && processes.some(anythingLeft)) await sleep(pollMs);
+  return processes.map((p) => (anythingLeft(p) ? 'survived' : 'killed'));
 }
 
 /**
@@ -166,7 +182,7 @@ export async function stopProcesses(processes: StackProcess[], graceMs = 5000): 
  * servers, so the services can drain to NATS and flush to ClickHouse while those still run.
  * Results come newest process first.
  */
-export async function stopStack(processes: StackProcess[], graceMs = 5000): Promise<StopResult[]> {
+export async function stopStack(processes: ProcessRecord[], graceMs = 5000): Promise<StopResult[]> {
   const reversed = [...processes].reverse();
   const apps = await stopProcesses(reversed.filter((p) => p.tier !== 'infra'), graceMs);
   const servers = await stopProcesses(reversed.filter((p) => p.tier === 'infra'), graceMs);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBinary } from './binaries.js';
+import { findBinary } from '../process/binaries.js';
 import { generateNatsCredentials, natsUrlWith, operatorPermissions, renderNatsAuthorization, shippedPermissionsFile } from './nats-auth.js';
 
 /** `nats-server -t`: parses a config without starting; throws with the server's message. */

@@ -60,8 +60,8 @@ export function generateNatsCredentials(operators: readonly string[]): NatsCrede
 
 /** The repository's infra/nats/permissions.conf, found from this package's location. */
 export function shippedPermissionsFile(): string {
-  // dist/nats-auth.js or src/nats-auth.ts → packages/testkit → repository root
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'infra', 'nats', 'permissions.conf');
+  // dist/servers/nats-auth.js or src/servers/nats-auth.ts → packages/stack → repository root
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'infra', 'nats', 'permissions.conf');
 }
 
 /**

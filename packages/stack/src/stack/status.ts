@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
 import { PROXY_HEARTBEAT_SUBJECT, ProxyHeartbeatV1, validationIssues } from '@graylane/contracts';
 import { decodeJson, natsConnectionOptions, redactNatsUrl, type Env, type NatsAuth } from '@graylane/runtime';
+import { isAlive } from '../process/processes.js';
+import { probe } from '../process/readiness.js';
 import { operatorAuth } from './secrets.js';
-import { isAlive } from './processes.js';
-import { probe } from './readiness.js';
 import { readState, stackHome, type StackState } from './state.js';
 
 /** How long `status` listens for proxy heartbeats (proxies beat every 2 s). */

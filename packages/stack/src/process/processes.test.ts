@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { groupMembers, isAlive, parseProcStat, spawnDetached, stopProcesses, stopStack } from './processes.js';
-import type { StackProcess } from './state.js';
+import { groupMembers, isAlive, parseProcStat, spawnDetached, stopProcesses, stopStack, type ProcessRecord } from './processes.js';
 
 describe('parseProcStat', () => {
   it('counts fields after the last parenthesis, so odd command names do not shift them', () => {
@@ -19,7 +18,7 @@ describe('parseProcStat', () => {
 
 describe('detached processes', () => {
   let dir: string;
-  const started: StackProcess[] = [];
+  const started: ProcessRecord[] = [];
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'graylane-proc-'));
   });
@@ -28,7 +27,7 @@ describe('detached processes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = (name: string, script: string): StackProcess => {
+  const start = (name: string, script: string): ProcessRecord => {
     const p = spawnDetached({ name, bin: 'sh', args: ['-c', script], env: process.env, log: join(dir, 'logs', `${name}.log`), tier: 'app' });
     started.push(p);
     return p;

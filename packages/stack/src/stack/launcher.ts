@@ -1,5 +1,5 @@
 import type { Env } from '@graylane/runtime';
-import { spawnDetached, stopStack, type DetachedSpec, type StopResult } from './processes.js';
+import { spawnDetached, stopStack, type DetachedSpec, type StopResult } from '../process/processes.js';
 import { writeState, type StackProcess, type StackState } from './state.js';
 
 /** Where progress lines go: stdout for people, stderr under --json so stdout stays one document. */

@@ -41,7 +41,7 @@ describe('infra/compose as graylane up --docker runs it', () => {
     for (const file of composeFiles(root)) {
       for (const match of readFileSync(file, 'utf8').matchAll(/\$\{([A-Z0-9_]+):\?/g)) required.add(match[1] ?? '');
     }
-    const secretsSource = readFileSync(join(root, 'packages', 'cli', 'src', 'stack', 'secrets.ts'), 'utf8');
+    const secretsSource = readFileSync(join(root, 'packages', 'stack', 'src', 'stack', 'secrets.ts'), 'utf8');
     const body = secretsSource.slice(secretsSource.indexOf('export function composeSecretsEnv'));
     const passed = new Set([...body.slice(0, body.indexOf('\n}\n')).matchAll(/^\s+(GRAYLANE_[A-Z0-9_]+):/gm)].map((m) => m[1]));
     expect(required.size).toBeGreaterThan(5);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findBinary } from './binaries.js';
+import { findBinary } from '../process/binaries.js';
 
 /**
  * How to run one server: the binary, its arguments, and the files to write before it starts.
