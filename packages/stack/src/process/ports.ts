@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createConnection, createServer, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntilReady } from './poll.js';
 
 const HOST = '127.0.0.1';
 const POLL_MS = 20;
@@ -77,10 +77,6 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
 }
 
 async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() >= deadline) throw new Error(`${failure} within ${timeoutMs} ms`);
-    await sleep(POLL_MS);
-  }
+  const outcome = await pollUntilReady({ ready: check, timeoutMs, pollMs: POLL_MS });
+  if (outcome !== 'ready') throw new Error(`${failure} within ${timeoutMs} ms`);
 }

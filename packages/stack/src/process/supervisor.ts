@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerCommand } from '../servers/commands.js';
+import { pollUntilReady } from './poll.js';
 import { killProcesses, processStartTicks, stopProcesses, type ProcessRecord } from './processes.js';
 import { spawnLogged, writeServerFiles } from './spawn.js';
 
@@ -162,38 +162,35 @@ async function launchOnce(name: string, launch: Launch, dir: string, timeoutMs: 
   });
   track(child);
 
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const log = await readSince(launch.logFile, logOffset);
-    // Some servers log a failed bind and linger while shutting down: no need to wait for them.
-    const failure =
-      spawnError !== undefined
-        ? `could not be spawned (${spawnError.message})`
-        : PORT_TAKEN.test(log)
-          ? 'could not bind its port'
-          : !isRunning(child)
-            ? `exited (${child.signalCode ?? `code ${String(child.exitCode)}`}) before it was ready`
-            : Date.now() >= deadline
-              ? `was not ready within ${timeoutMs} ms`
-              : undefined;
-    if (failure !== undefined) {
-      await hardKill(child);
-      const logs = await describeLogs([
-        [launch.logFile, logOffset],
-        [stdioPath, stdioOffset],
-      ]);
-      throw new ServerStartError(
-        `${name} on port ${launch.port} ${failure}: ${command.bin} ${command.args.join(' ')}\n${logs}`,
-        PORT_TAKEN.test(logs),
-        spawnError,
-      );
-    }
-    if (launch.readyLine.test(log) && (await launch.answers())) {
-      child.unref();
-      return child;
-    }
-    await sleep(POLL_MS);
+  let log = '';
+  const outcome = await pollUntilReady({
+    failed: async () => {
+      log = await readSince(launch.logFile, logOffset);
+      // Some servers log a failed bind and linger while shutting down: no need to wait for them.
+      if (spawnError !== undefined) return `could not be spawned (${spawnError.message})`;
+      if (PORT_TAKEN.test(log)) return 'could not bind its port';
+      if (!isRunning(child)) return `exited (${child.signalCode ?? `code ${String(child.exitCode)}`}) before it was ready`;
+      return undefined;
+    },
+    ready: async () => launch.readyLine.test(log) && (await launch.answers()),
+    timeoutMs,
+    pollMs: POLL_MS,
+  });
+  if (outcome === 'ready') {
+    child.unref();
+    return child;
   }
+  await hardKill(child);
+  const logs = await describeLogs([
+    [launch.logFile, logOffset],
+    [stdioPath, stdioOffset],
+  ]);
+  const failure = outcome === 'timeout' ? `was not ready within ${timeoutMs} ms` : outcome.failure;
+  throw new ServerStartError(
+    `${name} on port ${launch.port} ${failure}: ${command.bin} ${command.args.join(' ')}\n${logs}`,
+    PORT_TAKEN.test(logs),
+    spawnError,
+  );
 }
 
 // Servers still running when the test process exits are killed from a synchronous 'exit' handler,
