@@ -129,7 +129,7 @@ class SupervisedServer implements RunningServer {
     const child = this.child;
     this.child = undefined;
     if (child === undefined) return;
-    await hardKill(child);
+    await hardKill(child, this.name, this.dir);
   }
 
   async restart(): Promise<void> {
@@ -142,7 +142,7 @@ class SupervisedServer implements RunningServer {
     this.stopped = true;
     const child = this.child;
     this.child = undefined;
-    if (child !== undefined) await stopProcesses(recordOf(child, this.name), STOP_GRACE_MS, POLL_MS);
+    if (child !== undefined) await stopProcesses(recordOf(child, this.name, this.dir), STOP_GRACE_MS, POLL_MS);
     await removeDir(this.dir);
   }
 }
@@ -180,7 +180,7 @@ async function launchOnce(name: string, launch: Launch, dir: string, timeoutMs: 
     child.unref();
     return child;
   }
-  await hardKill(child);
+  await hardKill(child, name, dir);
   const logs = await describeLogs([
     [launch.logFile, logOffset],
     [stdioPath, stdioOffset],
@@ -224,15 +224,16 @@ function isRunning(child: ChildProcess): boolean {
   return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
-/** The child as a process record, for the stop and kill every supervised process shares. */
-function recordOf(child: ChildProcess, name: string): ProcessRecord[] {
+/** The running child as a process record (none once it has exited), for the stop and kill all processes share. */
+function recordOf(child: ChildProcess, name: string, dir: string): ProcessRecord[] {
   if (child.pid === undefined || !isRunning(child)) return [];
   const startTicks = processStartTicks(child.pid);
-  return [{ name, pid: child.pid, log: '', ...(startTicks === undefined ? {} : { startTicks }) }];
+  return [{ name, pid: child.pid, log: join(dir, STDIO_LOG), ...(startTicks === undefined ? {} : { startTicks }) }];
 }
 
-async function hardKill(child: ChildProcess): Promise<void> {
-  await killProcesses(recordOf(child, 'server'), POLL_MS);
+/** SIGKILL, as a crash would, and wait until it is gone. */
+async function hardKill(child: ChildProcess, name: string, dir: string): Promise<void> {
+  await killProcesses(recordOf(child, name, dir), POLL_MS);
 }
 
 async function removeDir(dir: string): Promise<void> {
