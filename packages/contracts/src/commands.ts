@@ -62,21 +62,53 @@ export type RollbackConfigCommandV1 = Static<typeof RollbackConfigCommandV1>;
 export const StatusCommandV1 = Type.Object({}, { additionalProperties: false });
 export type StatusCommandV1 = Static<typeof StatusCommandV1>;
 
+/** A command's body schema and the name of the JSON Schema file `schemas/` publishes it as. */
+export interface CommandBody<S extends TSchema = TSchema> {
+  readonly schema: S;
+  readonly file: string;
+}
+
+/** The body the lifecycle verbs share, published once. */
+const LIFECYCLE_BODY = { schema: LifecycleCommandV1, file: 'lifecycle-command.v1' } as const;
+
+/**
+ * Every command verb the config service answers, with its body: the one list of verbs.
+ * {@link COMMAND_VERBS}, {@link COMMAND_SCHEMAS} and the command files of `schemas/` are derived
+ * from it, so a new verb is one line here (and its case in the config service's planner).
+ */
+export const COMMAND_BODIES = {
+  apply: { schema: ApplyCommandV1, file: 'apply-command.v1' },
+  weight: { schema: WeightCommandV1, file: 'weight-command.v1' },
+  get: { schema: GetCommandV1, file: 'get-command.v1' },
+  list: { schema: ListCommandV1, file: 'list-command.v1' },
+  pause: LIFECYCLE_BODY,
+  resume: LIFECYCLE_BODY,
+  promote: LIFECYCLE_BODY,
+  abort: LIFECYCLE_BODY,
+  delete: LIFECYCLE_BODY,
+  history: { schema: HistoryCommandV1, file: 'history-command.v1' },
+  'rollback-config': { schema: RollbackConfigCommandV1, file: 'rollback-config-command.v1' },
+  status: { schema: StatusCommandV1, file: 'status-command.v1' },
+} as const satisfies Record<string, CommandBody>;
+
+/** A verb the config service answers, e.g. `weight`. */
+export type CommandVerb = keyof typeof COMMAND_BODIES;
+
+/** The body of the command `V`, e.g. `CommandBodyOf<'weight'>` is {@link WeightCommandV1}. */
+export type CommandBodyOf<V extends CommandVerb> = Static<(typeof COMMAND_BODIES)[V]['schema']>;
+
+/** The command verbs, in the order of {@link COMMAND_BODIES}. */
+export const COMMAND_VERBS = Object.keys(COMMAND_BODIES) as readonly CommandVerb[];
+
 /** The schema of each command, by verb. */
-export const COMMAND_SCHEMAS = {
-  apply: ApplyCommandV1,
-  weight: WeightCommandV1,
-  get: GetCommandV1,
-  list: ListCommandV1,
-  pause: LifecycleCommandV1,
-  resume: LifecycleCommandV1,
-  promote: LifecycleCommandV1,
-  abort: LifecycleCommandV1,
-  delete: LifecycleCommandV1,
-  history: HistoryCommandV1,
-  'rollback-config': RollbackConfigCommandV1,
-  status: StatusCommandV1,
-} as const satisfies Record<string, TSchema>;
+export const COMMAND_SCHEMAS = Object.fromEntries(COMMAND_VERBS.map((verb) => [verb, COMMAND_BODIES[verb].schema])) as {
+  readonly [V in CommandVerb]: (typeof COMMAND_BODIES)[V]['schema'];
+};
+
+/** Each command body schema by the file name it is published as; verbs sharing a body share a file. */
+export const COMMAND_BODY_FILES: Readonly<Record<string, TSchema>> = Object.fromEntries(
+  Object.values(COMMAND_BODIES).map((body: CommandBody) => [body.file, body.schema]),
+);
 
 /** A typed error as it travels in replies. */
 export const ErrorBodyV1 = Type.Object({

@@ -1,15 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import {
-  ApplyCommandV1,
-  CommandReplyV1,
-  GetCommandV1,
-  HistoryCommandV1,
-  LifecycleCommandV1,
-  ListCommandV1,
-  RollbackConfigCommandV1,
-  StatusCommandV1,
-  WeightCommandV1,
-} from './commands.js';
+import { COMMAND_BODY_FILES, CommandReplyV1 } from './commands.js';
 import { MetricBatchV1, ProxyHeartbeatV1 } from './metrics.js';
 import { ReportReplyV1, ReportRequestV1 } from './report.js';
 import { AnalysisSpecV2, RolloutSpecV1 } from './rollout-spec.js';
@@ -22,14 +12,8 @@ import { GuardrailPauseEventV1, ReportReplyV2, VerdictV2 } from './guardrail.js'
 export const JSON_SCHEMAS: Record<string, TSchema> = {
   'rollout-spec.v1': RolloutSpecV1,
   'routing-table.v1': RoutingTableV1,
-  'apply-command.v1': ApplyCommandV1,
-  'weight-command.v1': WeightCommandV1,
-  'get-command.v1': GetCommandV1,
-  'list-command.v1': ListCommandV1,
-  'lifecycle-command.v1': LifecycleCommandV1,
-  'history-command.v1': HistoryCommandV1,
-  'rollback-config-command.v1': RollbackConfigCommandV1,
-  'status-command.v1': StatusCommandV1,
+  // One file per command body, named in COMMAND_BODIES.
+  ...COMMAND_BODY_FILES,
   'command-reply.v1': CommandReplyV1,
   'metric-batch.v1': MetricBatchV1,
   'proxy-heartbeat.v1': ProxyHeartbeatV1,

@@ -2,26 +2,10 @@
  * Every NATS subject, stream, bucket and key graylane uses. Versioned in the name: a new
  * contract version gets a new subject beside the old one; a published one is never changed.
  */
+import type { CommandVerb } from './commands.js';
 
 /** Prefix of the command subjects; the config service listens on `${COMMAND_SUBJECT_PREFIX}.>`. */
 export const COMMAND_SUBJECT_PREFIX = 'graylane.cmd.v1';
-
-/** The command verbs the config service answers. */
-export const COMMAND_VERBS = [
-  'apply',
-  'weight',
-  'get',
-  'list',
-  'pause',
-  'resume',
-  'promote',
-  'abort',
-  'delete',
-  'history',
-  'rollback-config',
-  'status',
-] as const;
-export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
 /** Subject of one command verb, e.g. `graylane.cmd.v1.weight`. */
 export function commandSubject(verb: CommandVerb): string {
