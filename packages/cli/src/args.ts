@@ -94,35 +94,12 @@ function activateAtOf(at: string | undefined, inText: string | undefined): strin
   }
 }
 
-export const USAGE = `graylane: canary releases with sticky users, P99 guardrails and automatic rollback
-
-Usage:
-  graylane up [--no-traffic]          start NATS, Redis, ClickHouse, the services, demo backends and traffic
-  graylane down                       stop everything "up" started
-  graylane status                     what is running, and where
-  graylane apply -f FILE              create or update a rollout from a YAML/JSON spec ("-" for stdin)
-  graylane get NAME                   show one rollout
-  graylane list                       list rollouts
-  graylane weight NAME PERCENT        send PERCENT (0-100, two decimals) of users to the canary
-  graylane pause NAME                 hold the rollout's steps where they are
-  graylane resume NAME                continue the steps (or pass a manual gate)
-  graylane promote NAME               the canary becomes the new stable, weight back to 0
-  graylane abort NAME                 send every user to stable
-  graylane delete NAME                remove the rollout
-  graylane history NAME               who changed the rollout, when, why, and what changed
-  graylane rollback-config NAME --to VERSION   restore the rollout as it was at VERSION
-  graylane proxies                    live proxies and the config version each runs
-  graylane report NAME [--since 15m]  requests, error rate and P50/P95/P99 per pool
-
-Options:
-  --json                  machine-readable output
+/** The flags `parseCliArgs` reads, as the help screen lists them under "Options:". */
+export const OPTIONS_HELP = `  --json                  machine-readable output
   --reason TEXT           why (recorded with the change)
   --expected-version N    fail unless the config is at version N (compare-and-set)
   --wait                  after a change, wait until every live proxy runs the new version
   --timeout 30s           how long --wait waits (exit 6 when proxies have not converged)
   --activate-at ISO-TIME  every proxy switches to the new version at this instant
   --activate-in 5s        the same, relative to now
-  --nats URL              NATS URL (default: GRAYLANE_NATS_URL, then the stack from "graylane up", then nats://127.0.0.1:4222)
-
-Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 not found, 5 conflict, 6 unavailable, 7 unauthorized.
-`;
+  --nats URL              NATS URL (default: GRAYLANE_NATS_URL, then the stack from "graylane up", then nats://127.0.0.1:4222)`;

@@ -1,39 +1,11 @@
 import { GraylaneError } from '@graylane/contracts';
 import { ConfigError, DEFAULT_NATS_URL, natsAuthFrom, type Env, type NatsAuth } from '@graylane/runtime';
 import { operatorAuth, readState } from '@graylane/stack';
-import { parseCliArgs, USAGE, type CliArgs } from './args.js';
-import { applyCommand, getCommand, listCommand, weightCommand } from './commands/rollout-commands.js';
-import { reportCommand } from './commands/report-command.js';
-import { historyCommand, lifecycleCommand, proxiesCommand, rollbackConfigCommand } from './commands/lifecycle-commands.js';
-import { downCommand, statusCommand, upCommand } from './commands/stack-commands.js';
+import { parseCliArgs, type CliArgs } from './args.js';
+import { cliCommandOf, USAGE } from './commands/registry.js';
 import { ControlPlaneClient } from './control-plane-client.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import type { Output } from './output.js';
-
-type ClientCommand = (client: ControlPlaneClient, args: CliArgs, output: Output) => Promise<void>;
-type StackCommand = (args: CliArgs, env: Env, output: Output) => Promise<void>;
-
-const CLIENT_COMMANDS: Record<string, ClientCommand> = {
-  apply: applyCommand,
-  get: getCommand,
-  list: listCommand,
-  weight: weightCommand,
-  report: reportCommand,
-  pause: lifecycleCommand('pause'),
-  resume: lifecycleCommand('resume'),
-  promote: lifecycleCommand('promote'),
-  abort: lifecycleCommand('abort'),
-  delete: lifecycleCommand('delete'),
-  history: historyCommand,
-  'rollback-config': rollbackConfigCommand,
-  proxies: proxiesCommand,
-};
-
-const STACK_COMMANDS: Record<string, StackCommand> = {
-  up: upCommand,
-  down: downCommand,
-  status: statusCommand,
-};
 
 /** Runs one command line; returns the process exit code. Errors print as one line on stderr. */
 export async function runCli(argv: string[], env: Env, output: Output): Promise<number> {
@@ -44,19 +16,18 @@ export async function runCli(argv: string[], env: Env, output: Output): Promise<
       output.out(USAGE);
       return args.help ? EXIT.ok : EXIT.usage;
     }
-    const stack = STACK_COMMANDS[args.verb];
-    if (stack !== undefined) {
-      await stack(args, env, output);
-      return EXIT.ok;
-    }
-    const command = CLIENT_COMMANDS[args.verb];
+    const command = cliCommandOf(args.verb);
     if (command === undefined) {
       throw new GraylaneError('GRAYLANE_UNKNOWN_COMMAND', `unknown command "${args.verb}"; run "graylane --help"`);
+    }
+    if ('stack' in command) {
+      await command.stack(args, env, output);
+      return EXIT.ok;
     }
     const target = natsTargetOf(args, env);
     const client = await ControlPlaneClient.connect(target.url, target.auth);
     try {
-      await command(client, args, output);
+      await command.client(client, args, output);
     } finally {
       await client.close();
     }

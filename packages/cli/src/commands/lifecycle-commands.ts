@@ -3,6 +3,7 @@ import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { DEFAULT_COLUMNS, formatTable, type Output } from '../output.js';
 import { fitLine, fitTable } from '../table-layout.js';
+import type { CliCommand } from './cli-command.js';
 import { waitIfAsked } from './convergence.js';
 import { mutation } from './rollout-commands.js';
 
@@ -89,3 +90,15 @@ export async function proxiesCommand(client: ControlPlaneClient, args: CliArgs, 
     output.out(formatTable(['PROXY', 'VERSION', 'LAST SEEN'], proxies.map((p) => [p.proxyId, String(p.configVersion), p.lastSeen])));
   }
 }
+
+/** The verbs of this file, in the order `graylane --help` lists them. */
+export const LIFECYCLE_VERBS: readonly CliCommand[] = [
+  { verb: 'pause', synopsis: 'NAME', summary: "hold the rollout's steps where they are", client: lifecycleCommand('pause') },
+  { verb: 'resume', synopsis: 'NAME', summary: 'continue the steps (or pass a manual gate)', client: lifecycleCommand('resume') },
+  { verb: 'promote', synopsis: 'NAME', summary: 'the canary becomes the new stable, weight back to 0', client: lifecycleCommand('promote') },
+  { verb: 'abort', synopsis: 'NAME', summary: 'send every user to stable', client: lifecycleCommand('abort') },
+  { verb: 'delete', synopsis: 'NAME', summary: 'remove the rollout', client: lifecycleCommand('delete') },
+  { verb: 'history', synopsis: 'NAME', summary: 'who changed the rollout, when, why, and what changed', client: historyCommand },
+  { verb: 'rollback-config', synopsis: 'NAME --to VERSION', summary: 'restore the rollout as it was at VERSION', client: rollbackConfigCommand },
+  { verb: 'proxies', synopsis: '', summary: 'live proxies and the config version each runs', client: proxiesCommand },
+];

@@ -2,6 +2,7 @@ import { GraylaneError, parseDuration } from '@graylane/contracts';
 import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
+import type { CliCommand } from './cli-command.js';
 import { verdictLines } from './report-verdicts.js';
 
 export async function reportCommand(client: ControlPlaneClient, args: CliArgs, output: Output): Promise<void> {
@@ -38,3 +39,8 @@ export async function reportCommand(client: ControlPlaneClient, args: CliArgs, o
   );
   for (const line of verdictLines(report.verdicts)) output.out(line);
 }
+
+/** The verbs of this file, in the order `graylane --help` lists them. */
+export const REPORT_VERBS: readonly CliCommand[] = [
+  { verb: 'report', synopsis: 'NAME [--since 15m]', summary: 'requests, error rate and P50/P95/P99 per pool', client: reportCommand },
+];

@@ -3,6 +3,7 @@ import type { CliArgs } from '../args.js';
 import type { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
 import { readSpecFile } from '../spec-file.js';
+import type { CliCommand } from './cli-command.js';
 import { waitIfAsked } from './convergence.js';
 
 /** Fields every mutating command sends along. */
@@ -56,6 +57,14 @@ export async function listCommand(client: ControlPlaneClient, args: CliArgs, out
   output.out(`config version ${reply.version}`);
   output.out(reply.rollouts.length === 0 ? 'no rollouts yet: graylane apply -f FILE' : rolloutTable(reply.rollouts));
 }
+
+/** The verbs of this file, in the order `graylane --help` lists them. */
+export const ROLLOUT_VERBS: readonly CliCommand[] = [
+  { verb: 'apply', synopsis: '-f FILE', summary: 'create or update a rollout from a YAML/JSON spec ("-" for stdin)', client: applyCommand },
+  { verb: 'get', synopsis: 'NAME', summary: 'show one rollout', client: getCommand },
+  { verb: 'list', synopsis: '', summary: 'list rollouts', client: listCommand },
+  { verb: 'weight', synopsis: 'NAME PERCENT', summary: 'send PERCENT (0-100, two decimals) of users to the canary', client: weightCommand },
+];
 
 /** Rollouts as the table `get` and `list` print. */
 export function rolloutTable(rollouts: RolloutRecordV1[]): string {

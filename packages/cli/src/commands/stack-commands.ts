@@ -1,4 +1,5 @@
 import { GraylaneError } from '@graylane/contracts';
+import type { CliCommand } from './cli-command.js';
 import type { Env } from '@graylane/runtime';
 import { DEMO_ROLLOUT, demoSpecPath, down, stackHome, status, up, type ApplyRollout, type StackState } from '@graylane/stack';
 import type { CliArgs } from '../args.js';
@@ -113,3 +114,10 @@ function nextSteps(state: StackState): string[] {
     '  graylane down                        stop everything (data and logs are kept)',
   ];
 }
+
+/** The verbs of this file, in the order `graylane --help` lists them. */
+export const STACK_VERBS: readonly CliCommand[] = [
+  { verb: 'up', synopsis: '[--no-traffic]', summary: 'start NATS, Redis, ClickHouse, the services, demo backends and traffic', stack: upCommand },
+  { verb: 'down', synopsis: '', summary: 'stop everything "up" started', stack: downCommand },
+  { verb: 'status', synopsis: '', summary: 'what is running, and where', stack: statusCommand },
+];
