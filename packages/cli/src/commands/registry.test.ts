@@ -21,10 +21,11 @@ describe('the verb registry', () => {
       expect.arrayContaining(['up', 'down', 'status', 'apply', 'get', 'list', 'weight', 'pause', 'resume', 'promote', 'abort', 'delete', 'history', 'rollback-config', 'proxies', 'report']),
     );
     const usageLines = USAGE.split('\n');
-    const listed = usageLines.slice(usageLines.indexOf('Usage:') + 1, usageLines.indexOf(''));
+    const first = usageLines.indexOf('Usage:') + 1;
+    const listed = usageLines.slice(first, usageLines.indexOf('', first));
     expect(listed.map((line) => /^ {2}graylane (\S+)/.exec(line)?.[1])).toEqual(verbs);
     for (const verb of verbs) expect(cliCommandOf(verb)?.verb).toBe(verb);
-    expect(cliCommandOf('annotate')).toBeUndefined();
+    expect(cliCommandOf('frobnicate')).toBeUndefined();
   });
 
   it('puts each summary at column 38, and after three spaces when the synopsis is wider', () => {
@@ -59,8 +60,8 @@ describe('runCli dispatch', () => {
 
   it('refuses an unknown verb with a usage exit', async () => {
     const output = capture();
-    expect(await runCli(['annotate', 'checkout'], env, output)).toBe(2);
-    expect(output.stderr).toEqual(['graylane: unknown command "annotate"; run "graylane --help"']);
+    expect(await runCli(['frobnicate', 'checkout'], env, output)).toBe(2);
+    expect(output.stderr).toEqual(['graylane: unknown command "frobnicate"; run "graylane --help"']);
   });
 
   it('runs a stack verb without connecting, and connects for a client verb', async () => {
