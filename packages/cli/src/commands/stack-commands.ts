@@ -1,10 +1,10 @@
 import { GraylaneError } from '@graylane/contracts';
-import type { CliCommand } from './cli-command.js';
 import type { Env } from '@graylane/runtime';
 import { DEMO_ROLLOUT, demoSpecPath, down, stackHome, status, up, type ApplyRollout, type StackState } from '@graylane/stack';
 import type { CliArgs } from '../args.js';
 import { ControlPlaneClient } from '../control-plane-client.js';
 import { formatTable, type Output } from '../output.js';
+import type { CliCommand } from './cli-command.js';
 
 /** `graylane up [--no-traffic]`: the whole stack with a demo rollout, or the one already running. */
 export async function upCommand(args: CliArgs, env: Env, output: Output): Promise<void> {
