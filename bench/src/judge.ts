@@ -5,8 +5,8 @@
 // 10 s window at a time. Beside it, a Kayenta-style reference: each window alone, one-sided
 // Mann-Whitney at p < 0.01, rollback at the first failing window (latency only).
 //
-// Faithful and fast: MetricAggregator.record costs ~0.6 µs per request here, and a cell holds up
-// to 120 M requests, so each 1 s series' histogram is drawn directly: the bucket counts of
+// Faithful and fast: recording every request through MetricAggregator would cost seconds per
+// cell, and a cell holds up to 120 M requests, so each 1 s series' histogram is drawn directly: the bucket counts of
 // Poisson traffic are independent Poisson counts (drawn per request when that is cheaper), put
 // encoded as the aggregator's LatencyHistogram encodes them. The first
 // window of every cell is also replayed request by request through the real MetricAggregator,

@@ -32,8 +32,8 @@ export const GUARDRAIL_DEFAULTS: GuardrailSettings = Object.freeze({
   // Small enough not to hide a fast service (3 ms P99: effective ratio 1.33); a 1 ms change at
   // the median of a 1 ms service is still not worth a rollback.
   minP99IncreaseMs: 1,
-  // 1 rollout in 400 rolled back though no worse, whatever it lasts; the bench measured 2 of 2 400
-  // simulated A/A rollouts at 0.005 (1 of 200 in two cells, the ceiling), hence the margin.
+  // 1 rollout in 400 rolled back though no worse, whatever it lasts; below the ceiling
+  // with a margin (the simulated A/A figures are in docs/decisions/0004-sequential-judge.md).
   significance: 0.0025,
   enabled: true,
   // 5 minutes at 10 s windows.
