@@ -5,9 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 let nats: RunningServer;
 let nc: NatsConnection;
@@ -57,7 +56,7 @@ beforeAll(async () => {
   backend = createServer((_req, res) => res.end('ok'));
   backendUrl = `http://127.0.0.1:${await listenOnLoopback(backend)}`;
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  proxy = startProcess('proxy', 'services/proxy/dist/main.js', {
+  proxy = startService('proxy', 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     PORT: String(port),

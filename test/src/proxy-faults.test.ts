@@ -7,9 +7,18 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
-import { freePort, startNats, startRedis, waitForTcp, type RunningServer } from '@graylane/testkit';
+import {
+  eventually,
+  freePort,
+  startNats,
+  startRedis,
+  startService,
+  untilOk,
+  waitForTcp,
+  type RunningServer,
+  type ServiceProcess,
+} from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 /** A backend as its own process, so it can be killed like a crashed server. */
 function startBackend(name: string, port: number): ChildProcess {
@@ -147,7 +156,7 @@ async function redisStateSeenBy(target: ProxyUnderTest): Promise<'up' | 'down'> 
 /** Starts the proxy from dist on the shared NATS with `redisUrl`; resolves once it is ready. */
 async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; url: string; adminUrl: string }> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const started = startProcess('proxy', 'services/proxy/dist/main.js', {
+  const started = startService('proxy', 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: redisUrl,
     PORT: String(port),

@@ -6,9 +6,8 @@ import { createServer, Agent, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,7 +52,7 @@ interface ProxyUnderTest {
 
 async function startProxy(name: string, workers: number, drainGraceMs: number): Promise<ProxyUnderTest> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const started = startProcess(name, 'services/proxy/dist/main.js', {
+  const started = startService(name, 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_PROXY_ID: `${name}-${Date.now()}`,
     GRAYLANE_PROXY_WORKERS: String(workers),

@@ -12,9 +12,19 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { differencesFromDoc, freePort, parsePrometheusText, startNats, startRedis, type RunningServer } from '@graylane/testkit';
+import {
+  differencesFromDoc,
+  eventually,
+  freePort,
+  parsePrometheusText,
+  startNats,
+  startRedis,
+  startService,
+  untilOk,
+  type RunningServer,
+  type ServiceProcess,
+} from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 interface WorkerState {
   id: number;
@@ -87,7 +97,7 @@ async function readiness(proxy: ProxyUnderTest): Promise<Readiness> {
 async function startProxy(name: string): Promise<ProxyUnderTest> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
   const proxyId = `${name}-${Date.now()}`;
-  const started = startProcess(name, 'services/proxy/dist/main.js', {
+  const started = startService(name, 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: redis.url,
     GRAYLANE_PROXY_ID: proxyId,
