@@ -6,7 +6,6 @@ describe('@graylane/routing entry', () => {
     expect(Object.keys(routing).sort()).toEqual(
       [
         'BUCKETS',
-        'BoundedCache',
         'DEFAULT_STICKY_KEY',
         'EMPTY_TABLE',
         'MAX_REGEX_INPUT',

@@ -5,7 +5,6 @@ export { MAX_REGEX_INPUT } from './rules.js';
 export { compileRollout } from './rollout.js';
 export { compileTable, EMPTY_TABLE } from './table.js';
 export { POOL_NAME_PATTERN, upstreamProblem } from './pool-spec.js';
-export { BoundedCache, type CacheCounters } from './bounded-cache.js';
 export { firstHeaderValue, type HeaderRecord } from './header-snapshot.js';
 export type {
   Side,
