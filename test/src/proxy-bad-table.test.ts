@@ -5,7 +5,17 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { eventually, freePort, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
+import {
+  eventually,
+  freePort,
+  rolloutRecord,
+  routingTableOf,
+  startNats,
+  startService,
+  untilOk,
+  type RunningServer,
+  type ServiceProcess,
+} from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
 
 let nats: RunningServer;
@@ -17,25 +27,18 @@ let url: string;
 let adminUrl: string;
 
 function table(canary: { name: string; upstream: string }, activateAt?: Date): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-bad-table',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: canary.name, upstreams: [canary.upstream] },
-          responseHeaders: true,
-          traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-    ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }),
-  };
+  const shop = rolloutRecord({
+    name: 'shop',
+    pathPrefix: '/',
+    weight: 50,
+    stableUpstreams: [backendUrl],
+    canaryName: canary.name,
+    canaryUpstreams: [canary.upstream],
+    stickyKey: ['header:x-user-id'],
+    responseHeaders: true,
+    updatedBy: 'proxy-bad-table',
+  });
+  return { ...routingTableOf(shop), ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }) };
 }
 
 async function put(value: RoutingTableV1): Promise<number> {

@@ -10,6 +10,8 @@ import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
 import {
   eventually,
   freePort,
+  rolloutRecord,
+  routingTableOf,
   startNats,
   startRedis,
   startService,
@@ -198,25 +200,10 @@ let backendPorts: number[] = [];
 
 function routingTable(weight: number): RoutingTableV1 {
   const [a = '', b = '', c = ''] = backendUrls;
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-faults',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [a, b] },
-          canary: { name: 'v2', upstreams: [c] },
-          responseHeaders: true,
-          traffic: { weight, stickyKey: ['header:x-user-id'] },
-          session: { cookie: 'SESSIONID', ttl: '30m' },
-        },
-      },
-    },
-  };
+  const session = { cookie: 'SESSIONID', ttl: '30m' };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight, stableUpstreams: [a, b], canaryUpstreams: [c], stickyKey: ['header:x-user-id'], responseHeaders: true, updatedBy: 'proxy-faults' }, { session }),
+  );
 }
 
 async function putTable(weight: number): Promise<number> {

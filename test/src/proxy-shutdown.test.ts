@@ -6,7 +6,17 @@ import { createServer, Agent, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { eventually, freePort, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
+import {
+  eventually,
+  freePort,
+  rolloutRecord,
+  routingTableOf,
+  startNats,
+  startService,
+  untilOk,
+  type RunningServer,
+  type ServiceProcess,
+} from '@graylane/testkit';
 import { listenOnLoopback } from './support/http.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,23 +35,9 @@ function startBackend(): Server {
 }
 
 function routingTable(): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-shutdown',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: 'v2', upstreams: [backendUrl] },
-          traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-  };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight: 50, stableUpstreams: [backendUrl], canaryUpstreams: [backendUrl], stickyKey: ['header:x-user-id'], updatedBy: 'proxy-shutdown' }),
+  );
 }
 
 interface ProxyUnderTest {

@@ -17,6 +17,8 @@ import {
   eventually,
   freePort,
   parsePrometheusText,
+  rolloutRecord,
+  routingTableOf,
   startNats,
   startRedis,
   startService,
@@ -65,24 +67,9 @@ function startBackend(): Server {
 }
 
 function routingTable(weight: number): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-workers',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: 'v2', upstreams: [backendUrl] },
-          responseHeaders: true,
-          traffic: { weight, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-  };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight, stableUpstreams: [backendUrl], canaryUpstreams: [backendUrl], stickyKey: ['header:x-user-id'], responseHeaders: true, updatedBy: 'proxy-workers' }),
+  );
 }
 
 async function putTable(weight: number): Promise<number> {
