@@ -37,6 +37,7 @@ export {
   rolloutRecord,
   routingTableOf,
   type RolloutManifest,
+  type RecordOptions,
   type RolloutOptions,
   type RolloutRecord,
   type RolloutSpecFields,
