@@ -2,9 +2,14 @@
 // version, a row in ClickHouse): poll, keep the last error, and say what was awaited on timeout.
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpAnswers } from './ports.js';
 
 const POLL_MS = 200;
+/**
+ * How long one GET may take before the attempt counts as failed and the next poll starts: well
+ * above what a /readyz may take by design (analytics gives its checks 2 s), so a slow answer on a
+ * loaded machine is still an answer, while a hung one cannot outlast the wait.
+ */
+const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
 export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -25,7 +30,7 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
 
 /** Waits until GET `url` answers 200 (a service's /readyz or /healthz). */
 export async function untilOk(what: string, url: string, timeoutMs = 30_000): Promise<void> {
-  await eventually(what, timeoutMs, async () => ((await httpAnswers(url)) ? true : undefined));
+  await eventually(what, timeoutMs, async () => ((await getText(url)).status === 200 ? true : undefined));
 }
 
 /** What a proxy's admin /readyz says about the routing config it applies. */
@@ -45,15 +50,17 @@ export async function proxyAtVersion(adminUrl: string, version: number, timeoutM
   });
 }
 
+/** One GET; rejects on a connection error or after {@link ATTEMPT_TIMEOUT_MS}. */
 function getText(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     // agent: false so that no pooled keep-alive socket outlives the check and holds a draining proxy.
-    const req = request(url, { agent: false }, (res) => {
+    const req = request(url, { agent: false, timeout: ATTEMPT_TIMEOUT_MS }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} took over ${ATTEMPT_TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end();
   });
