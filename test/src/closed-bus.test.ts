@@ -18,22 +18,7 @@ import {
 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
 import { encodeJson, openConfigBucket } from '@graylane/runtime';
-import {
-  eventually,
-  freePort,
-  natsEnvFor,
-  natsUrlWith,
-  serviceLogs,
-  startClickHouse,
-  startClosedNats,
-  startService,
-  untilOk,
-  writeRolloutFile,
-  type ClosedNats,
-  type NatsUser,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, natsEnvFor, natsUrlWith, serviceLogs, startClickHouse, startClosedNats, startService, untilOk, writeRolloutFile, type ClosedNats, type NatsUser, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
 import { runGraylane } from './support/processes.js';
 

@@ -3,19 +3,7 @@
 // history and rollback-config restore, and bad input over HTTP changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReplyV1, HistoryEntryV1 } from '@graylane/contracts';
-import {
-  eventually,
-  freePort,
-  NO_UPSTREAMS,
-  rolloutManifest,
-  serviceLogs,
-  startNats,
-  startService,
-  untilOk,
-  type RolloutManifest,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, NO_UPSTREAMS, rolloutManifest, serviceLogs, startNats, startService, untilOk, type RolloutManifest, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get } from './support/http.js';
 import { runGraylane } from './support/processes.js';
 

@@ -13,20 +13,7 @@ import {
   type RolloutRecordV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, encodeJson, ensureEventsStream, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import {
-  eventually,
-  freePort,
-  NO_UPSTREAMS,
-  rolloutManifest,
-  serviceLogs,
-  startNats,
-  startService,
-  untilOk,
-  type RolloutManifest,
-  type RolloutStep,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, NO_UPSTREAMS, rolloutManifest, serviceLogs, startNats, startService, untilOk, type RolloutManifest, type RolloutStep, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 
 let nats: RunningServer;
 let nc: NatsConnection;

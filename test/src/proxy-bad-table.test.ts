@@ -5,17 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import {
-  eventually,
-  freePort,
-  rolloutRecord,
-  routingTableOf,
-  startNats,
-  startService,
-  untilOk,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
 
 let nats: RunningServer;

@@ -7,19 +7,7 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
-import {
-  eventually,
-  freePort,
-  rolloutRecord,
-  routingTableOf,
-  startNats,
-  startRedis,
-  startService,
-  untilOk,
-  waitForTcp,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startRedis, startService, untilOk, waitForTcp, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get } from './support/http.js';
 
 /** A backend as its own process, so it can be killed like a crashed server. */

@@ -6,17 +6,7 @@ import { createServer, Agent, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import {
-  eventually,
-  freePort,
-  rolloutRecord,
-  routingTableOf,
-  startNats,
-  startService,
-  untilOk,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { listenOnLoopback } from './support/http.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,20 +12,7 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import {
-  differencesFromDoc,
-  eventually,
-  freePort,
-  parsePrometheusText,
-  rolloutRecord,
-  routingTableOf,
-  startNats,
-  startRedis,
-  startService,
-  untilOk,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { differencesFromDoc, eventually, freePort, parsePrometheusText, rolloutRecord, routingTableOf, startNats, startRedis, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
 
 interface WorkerState {

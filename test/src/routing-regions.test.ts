@@ -6,18 +6,7 @@ import type { Server } from 'node:http';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend } from '@graylane/demo';
-import {
-  eventually,
-  freePort,
-  proxyAtVersion,
-  serviceLogs,
-  startNats,
-  startService,
-  untilOk,
-  writeRolloutFile,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { runGraylane } from './support/processes.js';
 

@@ -10,19 +10,7 @@ import { Agent, request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend } from '@graylane/demo';
-import {
-  eventually,
-  freePort,
-  proxyAtVersion,
-  serviceLogs,
-  startNats,
-  startRedis,
-  startService,
-  untilOk,
-  writeRolloutFile,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startNats, startRedis, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { runGraylane } from './support/processes.js';
 

@@ -5,19 +5,7 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportV1 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
-import {
-  eventually,
-  freePort,
-  proxyAtVersion,
-  serviceLogs,
-  startClickHouse,
-  startNats,
-  startService,
-  untilOk,
-  writeRolloutFile,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startClickHouse, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
 import { runGraylane } from './support/processes.js';
 

@@ -3,18 +3,7 @@
 // scenarios can run more proxies and tune analytics through its environment.
 import { Agent, request } from 'node:http';
 import type { Server } from 'node:http';
-import {
-  freePort,
-  proxyAtVersion,
-  serviceLogs,
-  startClickHouse,
-  startNats,
-  startService,
-  untilOk,
-  writeRolloutFile,
-  type RunningServer,
-  type ServiceProcess,
-} from '@graylane/testkit';
+import { freePort, proxyAtVersion, serviceLogs, startClickHouse, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { listenOnLoopback } from './http.js';
 import { runGraylane } from './processes.js';
 
