@@ -18,7 +18,7 @@ import {
   type RolloutSpecV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, encodeJson, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, waitForHttp } from '@graylane/testkit';
+import { freePort, NO_UPSTREAMS, rolloutManifest, startNats, waitForHttp } from '@graylane/testkit';
 import { printTable, type BenchRow } from './table.js';
 import { stopChild } from './stop-child.js';
 
@@ -86,17 +86,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
 }
 
-const spec: RolloutSpecV1 = {
-  apiVersion: 'graylane.dev/v1',
-  kind: 'Rollout',
-  metadata: { name: 'bench' },
-  spec: {
-    match: { pathPrefix: '/' },
-    stable: { name: 'v1', upstreams: ['http://127.0.0.1:1'] },
-    canary: { name: 'v2', upstreams: ['http://127.0.0.1:2'] },
-    traffic: { weight: 0 },
-  },
-};
+const spec: RolloutSpecV1 = rolloutManifest({ name: 'bench', pathPrefix: '/', weight: 0, ...NO_UPSTREAMS });
 
 const nats = await startNats();
 try {

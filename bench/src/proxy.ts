@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
-import { freePort, startNats, waitForHttp, waitForTcp } from '@graylane/testkit';
+import { freePort, rolloutRecord, routingTableOf, startNats, waitForHttp, waitForTcp } from '@graylane/testkit';
 import { printTable, type BenchRow } from './table.js';
 import { backendConfig, proxyConfig, startNginx, type RunningNginx } from './proxy/nginx.js';
 import { pacingScript, runWrk, type WrkResult } from './proxy/wrk.js';
@@ -41,25 +41,13 @@ function spawnPinned(args: string[], env: Record<string, string> = {}, cpus = PR
 }
 
 function table(stable: string, canary: string): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      bench: {
-        name: 'bench',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'bench',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [stable] },
-          canary: { name: 'v2', upstreams: [canary] },
-          responseHeaders: true,
-          traffic: { weight: 10, stickyKey: ['header:x-user-id', 'ip'] },
-          rules: [{ when: { header: 'x-beta', equals: '1' }, to: 'canary' }],
-        },
-      },
-    },
-  };
+  const rules = [{ when: { header: 'x-beta', equals: '1' }, to: 'canary' as const }];
+  return routingTableOf(
+    rolloutRecord(
+      { name: 'bench', pathPrefix: '/', weight: 10, stableUpstreams: [stable], canaryUpstreams: [canary], stickyKey: ['header:x-user-id', 'ip'], responseHeaders: true, updatedBy: 'bench' },
+      { rules },
+    ),
+  );
 }
 
 /** A real graylane proxy process (dist/main.js) on NATS, with the rollout written to the KV bucket. */

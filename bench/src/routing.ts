@@ -11,7 +11,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RolloutRecordV1 } from '@graylane/contracts';
 import {
-  BoundedCache,
   bucketOf,
   compileRollout,
   cookieValue,
@@ -22,11 +21,9 @@ import {
   type PoolHealth,
   type RequestFacts,
 } from '@graylane/routing';
-// The proxy's own request path, from its build: `NodeRequestFacts` over the request,
-// `RequestDecider`, and `BindingStore`, whose bounded local cache answers the session lookup.
-import { PendingDecision, RequestDecider } from '@graylane/proxy/dist/routing/request-decider.js';
-import { NodeRequestFacts } from '@graylane/proxy/dist/routing/request-facts.js';
-import { BindingStore } from '@graylane/proxy/dist/session/binding-store.js';
+// The proxy's own request path, through its declared entry: `NodeRequestFacts` over the request,
+// `RequestDecider`, and `BindingStore`, whose `BoundedCache` answers the session lookup.
+import { BindingStore, BoundedCache, NodeRequestFacts, PendingDecision, RequestDecider } from '@graylane/proxy/routing';
 import { printTable, type BenchRow } from './table.js';
 
 const WEIGHT = 33.33;

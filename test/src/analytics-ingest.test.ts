@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportV1 } from '@graylane/contracts';
 import { bucketIndexOf, bucketValueUs, MAX_RELATIVE_ERROR } from '@graylane/histogram';
+import { eventually } from '@graylane/testkit';
 import { get, runConcurrently } from './support/http.js';
-import { eventually } from './support/processes.js';
 import { applyRollout, startAnalyticsStack, type AnalyticsStack } from './support/analytics-stack.js';
 
 const REQUESTS = 60_000;

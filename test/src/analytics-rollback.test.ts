@@ -3,8 +3,9 @@
 // single window, is rolled back too once its windows add up to proof (the sequential judge).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerdictV1, VerdictV2 } from '@graylane/contracts';
+import { eventually } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, runGraylane } from './support/processes.js';
+import { runGraylane } from './support/processes.js';
 import {
   applyRollout,
   paceLoad,

@@ -18,10 +18,9 @@ import {
 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
 import { encodeJson, openConfigBucket } from '@graylane/runtime';
-import { freePort, natsEnvFor, natsUrlWith, startClickHouse, startClosedNats, type ClosedNats, type NatsUser, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, natsEnvFor, natsUrlWith, serviceLogs, startClickHouse, startClosedNats, startService, untilOk, writeRolloutFile, type ClosedNats, type NatsUser, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
-import { writeRolloutFile } from './support/rollout-file.js';
+import { runGraylane } from './support/processes.js';
 
 let nats: ClosedNats;
 let clickhouse: RunningServer;
@@ -45,7 +44,7 @@ async function connectAs(identity: NatsUser | undefined): Promise<NatsConnection
 }
 
 function logsOnFailure(): string {
-  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs(services);
 }
 
 beforeAll(async () => {
@@ -58,8 +57,8 @@ beforeAll(async () => {
   const { services: ids } = nats.credentials;
   const url = { GRAYLANE_NATS_URL: nats.url };
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...url, ...natsEnvFor(ids.config), PORT: String(configPort) }),
-    startProcess('analytics', 'services/analytics/dist/main.js', {
+    startService('config', 'services/config/dist/main.js', { ...url, ...natsEnvFor(ids.config), PORT: String(configPort) }),
+    startService('analytics', 'services/analytics/dist/main.js', {
       ...url,
       ...natsEnvFor(ids.analytics),
       PORT: String(analyticsPort),
@@ -67,7 +66,7 @@ beforeAll(async () => {
       GRAYLANE_CLICKHOUSE_DATABASE: 'closed_bus',
     }),
     // The proxy's credentials travel in the URL, the form `nats://user:pass@host` must accept.
-    startProcess('proxy', 'services/proxy/dist/main.js', { GRAYLANE_NATS_URL: natsUrlWith(nats.url, ids.proxy), PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
+    startService('proxy', 'services/proxy/dist/main.js', { GRAYLANE_NATS_URL: natsUrlWith(nats.url, ids.proxy), PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
   );
   for (const port of [configPort, analyticsPort]) await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`);
   alice = { ...url, ...natsEnvFor(nats.credentials.operators.alice!) };

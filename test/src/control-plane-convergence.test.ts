@@ -3,9 +3,9 @@
 // history and rollback-config restore, and bad input over HTTP changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandReplyV1, HistoryEntryV1 } from '@graylane/contracts';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, NO_UPSTREAMS, rolloutManifest, serviceLogs, startNats, startService, untilOk, type RolloutManifest, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { runGraylane } from './support/processes.js';
 
 const TOKEN = 'e2e-config-token-0123456789abcdef';
 let nats: RunningServer;
@@ -18,29 +18,18 @@ interface Proxy {
   adminUrl: string;
 }
 
-function spec(name: string, pathPrefix: string, weight: number): Record<string, unknown> {
-  return {
-    apiVersion: 'graylane.dev/v1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      match: { pathPrefix },
-      stable: { name: 'v1', upstreams: ['http://127.0.0.1:1'] },
-      canary: { name: 'v2', upstreams: ['http://127.0.0.1:2'] },
-      traffic: { weight },
-    },
-  };
+function spec(name: string, pathPrefix: string, weight: number): RolloutManifest {
+  return rolloutManifest({ name, pathPrefix, weight, ...NO_UPSTREAMS });
 }
 
 /** `base` with its canary pool replaced. */
-function withCanary(base: Record<string, unknown>, name: string, upstream: string): Record<string, unknown> {
-  const body = base.spec as Record<string, unknown>;
-  return { ...base, spec: { ...body, canary: { name, upstreams: [upstream] } } };
+function withCanary(base: RolloutManifest, name: string, upstream: string): RolloutManifest {
+  return { ...base, spec: { ...base.spec, canary: { name, upstreams: [upstream] } } };
 }
 
 async function startProxy(id: string): Promise<Proxy> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const process = startProcess(`proxy-${id}`, 'services/proxy/dist/main.js', {
+  const process = startService(`proxy-${id}`, 'services/proxy/dist/main.js', {
     ...env,
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
@@ -71,7 +60,7 @@ async function write(verb: string, body: unknown): Promise<number> {
 }
 
 function logs(): string {
-  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs(services);
 }
 
 beforeAll(async () => {
@@ -79,7 +68,7 @@ beforeAll(async () => {
   env = { GRAYLANE_NATS_URL: nats.url };
   const configPort = await freePort();
   configUrl = `http://127.0.0.1:${configPort}`;
-  services.push(startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), GRAYLANE_CONFIG_TOKEN: TOKEN }));
+  services.push(startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), GRAYLANE_CONFIG_TOKEN: TOKEN }));
   await untilOk('config ready', `${configUrl}/readyz`);
 });
 

@@ -13,8 +13,7 @@ import {
   type RolloutRecordV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, encodeJson, ensureEventsStream, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { eventually, freePort, NO_UPSTREAMS, rolloutManifest, serviceLogs, startNats, startService, untilOk, type RolloutManifest, type RolloutStep, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 
 let nats: RunningServer;
 let nc: NatsConnection;
@@ -33,23 +32,12 @@ async function record(name: string): Promise<RolloutRecordV1> {
   return rollout;
 }
 
-function spec(name: string, steps: { weight: number; pause?: string }[]): Record<string, unknown> {
-  return {
-    apiVersion: 'graylane.dev/v1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      match: { pathPrefix: `/${name}` },
-      stable: { name: 'v1', upstreams: ['http://127.0.0.1:1'] },
-      canary: { name: 'v2', upstreams: ['http://127.0.0.1:2'] },
-      traffic: { weight: 0 },
-      steps,
-    },
-  };
+function spec(name: string, steps: RolloutStep[]): RolloutManifest {
+  return rolloutManifest({ name, weight: 0, steps, ...NO_UPSTREAMS });
 }
 
 function logs(): string {
-  return [...replicas.values()].map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs([...replicas.values()]);
 }
 
 beforeAll(async () => {
@@ -62,7 +50,7 @@ beforeAll(async () => {
   });
   for (const id of ['replica-a', 'replica-b']) {
     const port = await freePort();
-    const replica = startProcess(id, 'services/config/dist/main.js', {
+    const replica = startService(id, 'services/config/dist/main.js', {
       GRAYLANE_NATS_URL: nats.url,
       PORT: String(port),
       GRAYLANE_REPLICA_ID: id,

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, REPO_ROOT } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, REPO_ROOT, runGraylane } from './support/processes.js';
+import { runGraylane } from './support/processes.js';
 import { applyRollout, paceLoad, startAnalyticsStack, startBackend, type AnalyticsStack, type BackendProcess } from './support/analytics-stack.js';
 
 // The Debian package, never a download.

@@ -5,8 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BUCKET, EVENTS_STREAM, METRICS_STREAM } from '@graylane/contracts';
 import { connectNats, createLogger, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNatsCluster, type RunningServer } from '@graylane/testkit';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
+import { eventually, freePort, startNatsCluster, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 
 let cluster: RunningServer[];
 let nc: NatsConnection;
@@ -34,11 +33,11 @@ describe('GRAYLANE_JETSTREAM_REPLICAS=3 on a 3-node NATS cluster', () => {
   it('creates the events stream, the config bucket and the metrics stream with 3 replicas', async () => {
     const configPort = await freePort();
     // The servers elect a JetStream leader after they are up; the services retry until it is there.
-    services.push(startProcess('config', 'services/config/dist/main.js', { GRAYLANE_NATS_URL: cluster[0]?.url as string, PORT: String(configPort), GRAYLANE_JETSTREAM_REPLICAS: '3' }));
+    services.push(startService('config', 'services/config/dist/main.js', { GRAYLANE_NATS_URL: cluster[0]?.url as string, PORT: String(configPort), GRAYLANE_JETSTREAM_REPLICAS: '3' }));
     await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000);
     const [port, adminPort] = await Promise.all([freePort(), freePort()]);
     services.push(
-      startProcess('proxy', 'services/proxy/dist/main.js', {
+      startService('proxy', 'services/proxy/dist/main.js', {
         // Another node than the config service's, to show the bucket is there too.
         GRAYLANE_NATS_URL: cluster[2]?.url as string,
         GRAYLANE_JETSTREAM_REPLICAS: '3',

@@ -5,9 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 let nats: RunningServer;
 let nc: NatsConnection;
@@ -18,25 +17,18 @@ let url: string;
 let adminUrl: string;
 
 function table(canary: { name: string; upstream: string }, activateAt?: Date): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-bad-table',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: canary.name, upstreams: [canary.upstream] },
-          responseHeaders: true,
-          traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-    ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }),
-  };
+  const shop = rolloutRecord({
+    name: 'shop',
+    pathPrefix: '/',
+    weight: 50,
+    stableUpstreams: [backendUrl],
+    canaryName: canary.name,
+    canaryUpstreams: [canary.upstream],
+    stickyKey: ['header:x-user-id'],
+    responseHeaders: true,
+    updatedBy: 'proxy-bad-table',
+  });
+  return { ...routingTableOf(shop), ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }) };
 }
 
 async function put(value: RoutingTableV1): Promise<number> {
@@ -57,7 +49,7 @@ beforeAll(async () => {
   backend = createServer((_req, res) => res.end('ok'));
   backendUrl = `http://127.0.0.1:${await listenOnLoopback(backend)}`;
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  proxy = startProcess('proxy', 'services/proxy/dist/main.js', {
+  proxy = startService('proxy', 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     PORT: String(port),

@@ -7,9 +7,8 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket } from '@graylane/runtime';
-import { freePort, startNats, startRedis, waitForTcp, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startRedis, startService, untilOk, waitForTcp, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 /** A backend as its own process, so it can be killed like a crashed server. */
 function startBackend(name: string, port: number): ChildProcess {
@@ -147,7 +146,7 @@ async function redisStateSeenBy(target: ProxyUnderTest): Promise<'up' | 'down'> 
 /** Starts the proxy from dist on the shared NATS with `redisUrl`; resolves once it is ready. */
 async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; url: string; adminUrl: string }> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const started = startProcess('proxy', 'services/proxy/dist/main.js', {
+  const started = startService('proxy', 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: redisUrl,
     PORT: String(port),
@@ -189,25 +188,10 @@ let backendPorts: number[] = [];
 
 function routingTable(weight: number): RoutingTableV1 {
   const [a = '', b = '', c = ''] = backendUrls;
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-faults',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [a, b] },
-          canary: { name: 'v2', upstreams: [c] },
-          responseHeaders: true,
-          traffic: { weight, stickyKey: ['header:x-user-id'] },
-          session: { cookie: 'SESSIONID', ttl: '30m' },
-        },
-      },
-    },
-  };
+  const session = { cookie: 'SESSIONID', ttl: '30m' };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight, stableUpstreams: [a, b], canaryUpstreams: [c], stickyKey: ['header:x-user-id'], responseHeaders: true, updatedBy: 'proxy-faults' }, { session }),
+  );
 }
 
 async function putTable(weight: number): Promise<number> {

@@ -6,9 +6,8 @@ import { createServer, Agent, request, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROUTING_TABLE_KEY, type RoutingTableV1 } from '@graylane/contracts';
 import { connectNats, createLogger, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, rolloutRecord, routingTableOf, startNats, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,23 +25,9 @@ function startBackend(): Server {
 }
 
 function routingTable(): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-shutdown',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: 'v2', upstreams: [backendUrl] },
-          traffic: { weight: 50, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-  };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight: 50, stableUpstreams: [backendUrl], canaryUpstreams: [backendUrl], stickyKey: ['header:x-user-id'], updatedBy: 'proxy-shutdown' }),
+  );
 }
 
 interface ProxyUnderTest {
@@ -53,7 +38,7 @@ interface ProxyUnderTest {
 
 async function startProxy(name: string, workers: number, drainGraceMs: number): Promise<ProxyUnderTest> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const started = startProcess(name, 'services/proxy/dist/main.js', {
+  const started = startService(name, 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_PROXY_ID: `${name}-${Date.now()}`,
     GRAYLANE_PROXY_WORKERS: String(workers),

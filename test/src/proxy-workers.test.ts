@@ -12,9 +12,8 @@ import {
   type RoutingTableV1,
 } from '@graylane/contracts';
 import { connectNats, createLogger, decodeJson, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { differencesFromDoc, freePort, parsePrometheusText, startNats, startRedis, type RunningServer } from '@graylane/testkit';
+import { differencesFromDoc, eventually, freePort, parsePrometheusText, rolloutRecord, routingTableOf, startNats, startRedis, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback } from './support/http.js';
-import { eventually, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
 
 interface WorkerState {
   id: number;
@@ -55,24 +54,9 @@ function startBackend(): Server {
 }
 
 function routingTable(weight: number): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      shop: {
-        name: 'shop',
-        state: 'progressing',
-        updatedAt: new Date().toISOString(),
-        updatedBy: 'proxy-workers',
-        spec: {
-          match: { pathPrefix: '/' },
-          stable: { name: 'v1', upstreams: [backendUrl] },
-          canary: { name: 'v2', upstreams: [backendUrl] },
-          responseHeaders: true,
-          traffic: { weight, stickyKey: ['header:x-user-id'] },
-        },
-      },
-    },
-  };
+  return routingTableOf(
+    rolloutRecord({ name: 'shop', pathPrefix: '/', weight, stableUpstreams: [backendUrl], canaryUpstreams: [backendUrl], stickyKey: ['header:x-user-id'], responseHeaders: true, updatedBy: 'proxy-workers' }),
+  );
 }
 
 async function putTable(weight: number): Promise<number> {
@@ -87,7 +71,7 @@ async function readiness(proxy: ProxyUnderTest): Promise<Readiness> {
 async function startProxy(name: string): Promise<ProxyUnderTest> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
   const proxyId = `${name}-${Date.now()}`;
-  const started = startProcess(name, 'services/proxy/dist/main.js', {
+  const started = startService(name, 'services/proxy/dist/main.js', {
     GRAYLANE_NATS_URL: nats.url,
     GRAYLANE_REDIS_URL: redis.url,
     GRAYLANE_PROXY_ID: proxyId,

@@ -6,10 +6,9 @@ import type { Server } from 'node:http';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend } from '@graylane/demo';
-import { freePort, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
-import { writeRolloutFile } from './support/rollout-file.js';
+import { runGraylane } from './support/processes.js';
 
 const USERS = 60;
 
@@ -28,7 +27,7 @@ async function backend(version: string): Promise<string> {
 }
 
 function logs(): string {
-  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs(services);
 }
 
 interface Served {
@@ -59,8 +58,8 @@ beforeAll(async () => {
   proxyUrl = `http://127.0.0.1:${proxyPort}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
-    startProcess('proxy', 'services/proxy/dist/main.js', {
+    startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
+    startService('proxy', 'services/proxy/dist/main.js', {
       ...env,
       PORT: String(proxyPort),
       ADMIN_PORT: String(adminPort),
@@ -89,10 +88,7 @@ beforeAll(async () => {
   const run = await runGraylane(['apply', '-f', specFile, '--json'], env);
   expect(run.code, `${run.stderr}\n${logs()}`).toBe(0);
   const version = (JSON.parse(run.stdout) as { version: number }).version;
-  await eventually('proxy at the applied version', 15_000, async () => {
-    const ready = await get(`${adminUrl}/readyz`);
-    return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion >= version ? true : undefined;
-  });
+  await proxyAtVersion(adminUrl, version);
   agent = new Agent({ keepAlive: true, maxSockets: 8 });
 }, 90_000);
 

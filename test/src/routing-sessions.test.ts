@@ -10,10 +10,9 @@ import { Agent, request } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoBackend } from '@graylane/demo';
-import { freePort, startNats, startRedis, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startNats, startRedis, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
-import { writeRolloutFile } from './support/rollout-file.js';
+import { runGraylane } from './support/processes.js';
 
 const SESSIONS = 200;
 /** sessions bound in both rollouts for the clear-a-whole-rollout test */
@@ -41,7 +40,7 @@ async function listen(server: Server): Promise<number> {
 }
 
 function logs(): string {
-  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs(services);
 }
 
 /** Runs a CLI command and waits until the proxy serves the version it produced. */
@@ -49,12 +48,7 @@ async function command(args: string[]): Promise<void> {
   const run = await runGraylane([...args, '--json'], env);
   expect(run.code, `${run.stderr}\n${logs()}`).toBe(0);
   const version = (JSON.parse(run.stdout) as { version: number }).version;
-  for (const admin of [adminUrl, otherAdminUrl]) {
-    await eventually(`proxy ${admin} at version ${version}`, 15_000, async () => {
-      const ready = await get(`${admin}/readyz`);
-      return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion >= version ? true : undefined;
-    });
-  }
+  for (const admin of [adminUrl, otherAdminUrl]) await proxyAtVersion(admin, version);
 }
 
 interface Visit {
@@ -170,8 +164,8 @@ beforeAll(async () => {
   otherProxyUrl = `http://127.0.0.1:${otherPort}`;
   otherAdminUrl = `http://127.0.0.1:${otherAdminPort}`;
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
-    startProcess('proxy', 'services/proxy/dist/main.js', {
+    startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
+    startService('proxy', 'services/proxy/dist/main.js', {
       ...env,
       PORT: String(proxyPort),
       ADMIN_PORT: String(adminPort),
@@ -180,7 +174,7 @@ beforeAll(async () => {
       // Generous for a loaded CI machine; the slow-Redis case below still shows the deadline at work.
       GRAYLANE_SESSION_DEADLINE_MS: '150',
     }),
-    startProcess('proxy-b', 'services/proxy/dist/main.js', {
+    startService('proxy-b', 'services/proxy/dist/main.js', {
       ...env,
       PORT: String(otherPort),
       ADMIN_PORT: String(otherAdminPort),

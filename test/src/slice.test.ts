@@ -5,10 +5,9 @@ import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportV1 } from '@graylane/contracts';
 import { createDemoBackend } from '@graylane/demo';
-import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
+import { eventually, freePort, proxyAtVersion, serviceLogs, startClickHouse, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 import { get, listenOnLoopback, runConcurrently } from './support/http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './support/processes.js';
-import { writeRolloutFile } from './support/rollout-file.js';
+import { runGraylane } from './support/processes.js';
 
 const USERS = 20_000;
 const REVISITS = 2_000;
@@ -37,14 +36,14 @@ beforeAll(async () => {
   proxyAdminUrl = `http://127.0.0.1:${adminPort}`;
 
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
-    startProcess('analytics', 'services/analytics/dist/main.js', {
+    startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort) }),
+    startService('analytics', 'services/analytics/dist/main.js', {
       ...env,
       PORT: String(analyticsPort),
       GRAYLANE_CLICKHOUSE_URL: clickhouse.url,
       GRAYLANE_CLICKHOUSE_DATABASE: 'slice',
     }),
-    startProcess('proxy', 'services/proxy/dist/main.js', { ...env, PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
+    startService('proxy', 'services/proxy/dist/main.js', { ...env, PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
   );
   for (const port of [configPort, analyticsPort]) {
     await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`);
@@ -66,7 +65,7 @@ afterAll(async () => {
 });
 
 function logsOnFailure(): string {
-  return services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n');
+  return serviceLogs(services);
 }
 
 describe('the foundation slice through the real stack', () => {
@@ -84,10 +83,7 @@ describe('the foundation slice through the real stack', () => {
     expect(applied.code).toBe(0);
     const version = (JSON.parse(applied.stdout) as { version: number }).version;
     expect(version).toBeGreaterThan(0);
-    await eventually('proxy ready at the applied version', 10_000, async () => {
-      const ready = await get(`${proxyAdminUrl}/readyz`);
-      return ready.status === 200 && (JSON.parse(ready.body) as { configVersion: number }).configVersion === version ? true : undefined;
-    });
+    expect(await proxyAtVersion(proxyAdminUrl, version, 10_000)).toBe(version);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
     const poolOf = new Map<string, string>();

@@ -31,3 +31,18 @@ export {
   type ServiceRole,
 } from '@graylane/stack';
 export type { RunningServer } from '@graylane/stack';
+export {
+  NO_UPSTREAMS,
+  rolloutManifest,
+  rolloutRecord,
+  routingTableOf,
+  type RolloutManifest,
+  type RecordOptions,
+  type RolloutOptions,
+  type RolloutRecord,
+  type RolloutSpecFields,
+  type RolloutStep,
+} from './fixtures/rollouts.js';
+export { writeRolloutFile } from './fixtures/rollout-file.js';
+export { REPO_ROOT, serviceLogs, startService, stopProcess, type ServiceProcess } from './service-process.js';
+export { eventually, proxyAtVersion, untilOk } from './wait-until-ready.js';

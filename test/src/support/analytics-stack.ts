@@ -2,14 +2,10 @@
 // each on free ports, plus a paced load generator. Kept apart from the slice test's setup so the
 // scenarios can run more proxies and tune analytics through its environment.
 import { Agent, request } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { freePort, startClickHouse, startNats, type RunningServer } from '@graylane/testkit';
-import { get, listenOnLoopback } from './http.js';
-import { eventually, runGraylane, startProcess, type ServiceProcess, untilOk } from './processes.js';
+import { freePort, proxyAtVersion, serviceLogs, startClickHouse, startNats, startService, untilOk, writeRolloutFile, type RunningServer, type ServiceProcess } from '@graylane/testkit';
+import { listenOnLoopback } from './http.js';
+import { runGraylane } from './processes.js';
 
 /** A running stack; `stop()` ends every process and server it started. */
 export interface AnalyticsStack {
@@ -37,8 +33,8 @@ export async function startAnalyticsStack(options: {
   const services: ServiceProcess[] = [];
   const [configPort, analyticsPort] = await Promise.all([freePort(), freePort()]);
   services.push(
-    startProcess('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), ...options.configEnv }),
-    startProcess('analytics', 'services/analytics/dist/main.js', {
+    startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), ...options.configEnv }),
+    startService('analytics', 'services/analytics/dist/main.js', {
       ...env,
       PORT: String(analyticsPort),
       // The dashboard relays actions here, with the operator's own token.
@@ -54,7 +50,7 @@ export async function startAnalyticsStack(options: {
     const [port, adminPort] = [await freePort(), await freePort()];
     proxyUrls.push(`http://127.0.0.1:${port}`);
     proxyAdminUrls.push(`http://127.0.0.1:${adminPort}`);
-    services.push(startProcess(`proxy-${i}`, 'services/proxy/dist/main.js', { ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }));
+    services.push(startService(`proxy-${i}`, 'services/proxy/dist/main.js', { ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }));
   }
   const stack: AnalyticsStack = {
     nats,
@@ -65,7 +61,7 @@ export async function startAnalyticsStack(options: {
     analyticsUrl: `http://127.0.0.1:${analyticsPort}`,
     configUrl: `http://127.0.0.1:${configPort}`,
     services,
-    logs: () => services.map((s) => `--- ${s.name}\n${s.output()}`).join('\n'),
+    logs: () => serviceLogs(services),
     stop: async () => {
       await Promise.all(services.map((s) => s.stop()));
       await Promise.all([nats.stop(), clickhouse.stop()]);
@@ -97,7 +93,7 @@ export interface BackendProcess {
 export async function startBackend(version: string, settings: Record<string, number>): Promise<BackendProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = startProcess(`backend-${version}-${port}`, 'packages/demo/dist/backend-main.js', { PORT: String(port), DEMO_VERSION: version });
+  const child = startService(`backend-${version}-${port}`, 'packages/demo/dist/backend-main.js', { PORT: String(port), DEMO_VERSION: version });
   const backend: BackendProcess = {
     url,
     process: child,
@@ -129,8 +125,7 @@ export async function listenLocal(server: Server): Promise<string> {
 
 /** Applies a rollout with the CLI and waits until every proxy runs the resulting version. */
 export async function applyRollout(stack: AnalyticsStack, name: string, spec: Record<string, unknown>): Promise<number> {
-  const file = join(mkdtempSync(join(tmpdir(), 'graylane-analytics-e2e-')), `${name}.yaml`);
-  writeFileSync(file, stringify({ apiVersion: 'graylane.dev/v1', kind: 'Rollout', metadata: { name }, spec }));
+  const file = writeRolloutFile(name, spec);
   const applied = await runGraylane(['apply', '-f', file, '--json'], stack.env);
   if (applied.code !== 0) throw new Error(`apply ${name} failed: ${applied.stderr}\n${stack.logs()}`);
   const version = (JSON.parse(applied.stdout) as { version: number }).version;
@@ -140,13 +135,7 @@ export async function applyRollout(stack: AnalyticsStack, name: string, spec: Re
 
 /** Waits until every proxy reports config version `version` or later. */
 export async function proxiesAt(stack: AnalyticsStack, version: number, timeoutMs = 15_000): Promise<void> {
-  for (const admin of stack.proxyAdminUrls) {
-    await eventually(`${admin} at config version ${version}`, timeoutMs, async () => {
-      const ready = await get(`${admin}/readyz`);
-      const body = JSON.parse(ready.body) as { configVersion?: number };
-      return (body.configVersion ?? 0) >= version ? true : undefined;
-    });
-  }
+  for (const admin of stack.proxyAdminUrls) await proxyAtVersion(admin, version, timeoutMs);
 }
 
 /** What a paced load saw. */

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRoutingTable, GraylaneError, type RolloutSpecV1 } from '@graylane/contracts';
+import { rolloutManifest } from '@graylane/testkit';
 import { planCommand } from './plan-command.js';
 import type { TableAt } from '../plan/plan-core.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
 function spec(name: string, weight = 10, pathPrefix = `/${name}`): RolloutSpecV1 {
-  return {
-    apiVersion: 'graylane.dev/v1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      match: { pathPrefix },
-      stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-      canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-      traffic: { weight },
-    },
-  };
+  return rolloutManifest({ name, weight, pathPrefix });
 }
 
 function tableWith(...specs: RolloutSpecV1[]): TableAt {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRoutingTable, GraylaneError, type RolloutSpecV1, type RoutingTableV1 } from '@graylane/contracts';
+import { rolloutManifest } from '@graylane/testkit';
 import { planCommand } from './plan-command.js';
 import type { CommandPlan, TableAt } from '../plan/plan-core.js';
 import { advanceSteps } from '../steps/plan-steps.js';
@@ -10,18 +11,7 @@ const T0 = new Date('2026-11-26T12:00:00Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 
 function spec(steps?: { weight: number; pause?: string }[]): RolloutSpecV1 {
-  return {
-    apiVersion: 'graylane.dev/v1',
-    kind: 'Rollout',
-    metadata: { name: 'checkout' },
-    spec: {
-      match: { pathPrefix: '/checkout' },
-      stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-      canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-      traffic: { weight: 10 },
-      ...(steps === undefined ? {} : { steps }),
-    },
-  };
+  return rolloutManifest({ steps });
 }
 
 /** Runs commands in order like the service would, each at its own time; returns every version. */

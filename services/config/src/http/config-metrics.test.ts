@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { emptyRoutingTable, type RoutingTableV1 } from '@graylane/contracts';
 import { httpAuthFrom } from '@graylane/runtime';
-import { differencesFromDoc, parsePrometheusText } from '@graylane/testkit';
+import { differencesFromDoc, parsePrometheusText, rolloutManifest, type RolloutStep } from '@graylane/testkit';
 import { buildApp } from '../app.js';
 import { CommandService } from '../commands/command-service.js';
 import type { RoutingTableStore } from '../store/routing-table-store.js';
@@ -39,21 +39,8 @@ function appWith(options: { failReads?: () => boolean } = {}) {
   return { app, service };
 }
 
-function rollout(name: string, pathPrefix: string, steps?: { weight: number; pause?: string }[]) {
-  return {
-    spec: {
-      apiVersion: 'graylane.dev/v1',
-      kind: 'Rollout',
-      metadata: { name },
-      spec: {
-        match: { pathPrefix },
-        stable: { name: 'v1', upstreams: ['http://10.0.1.1:8080'] },
-        canary: { name: 'v2', upstreams: ['http://10.0.2.1:8080'] },
-        traffic: { weight: 5 },
-        ...(steps === undefined ? {} : { steps }),
-      },
-    },
-  };
+function rollout(name: string, pathPrefix: string, steps?: RolloutStep[]) {
+  return { spec: rolloutManifest({ name, pathPrefix, weight: 5, steps }) };
 }
 
 async function scrape(app: ReturnType<typeof appWith>['app']) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { commandSubject, commandSubjectV2, type CommandReplyV1, type RolloutSpecV1 } from '@graylane/contracts';
 import { connectNats, decodeJson, encodeJson, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { startNats, type RunningServer } from '@graylane/testkit';
+import { rolloutManifest, startNats, type RunningServer } from '@graylane/testkit';
 import { buildApp } from '../app.js';
 import { CommandService } from '../commands/command-service.js';
 import { configApiAuthFrom } from '../http/token-identities.js';
@@ -18,17 +18,7 @@ let nc: NatsConnection;
 let service: CommandService;
 let subscriptions: CommandSubscriptions;
 
-const spec: RolloutSpecV1 = {
-  apiVersion: 'graylane.dev/v1',
-  kind: 'Rollout',
-  metadata: { name: 'checkout' },
-  spec: {
-    match: { pathPrefix: '/checkout' },
-    stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-    canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-    traffic: { weight: 10 },
-  },
-};
+const spec: RolloutSpecV1 = rolloutManifest();
 
 async function request(subject: string, body: unknown): Promise<CommandReplyV1> {
   return decodeJson((await nc.request(subject, encodeJson(body), { timeout: 5000 })).data) as CommandReplyV1;

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { jetstream } from '@nats-io/jetstream';
 import { GUARDRAIL_PAUSE_SUBJECT, type GuardrailPauseEventV1, type RolloutSpecV1 } from '@graylane/contracts';
 import { connectNats, encodeJson, ensureEventsStream, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { startNats, type RunningServer } from '@graylane/testkit';
+import { rolloutManifest, startNats, type RunningServer } from '@graylane/testkit';
 import { CommandService } from '../commands/command-service.js';
 import { RoutingTableStore } from '../store/routing-table-store.js';
 import { consumeGuardrailPauses } from './guardrail-pause-consumer.js';
@@ -23,18 +23,8 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-const spec: RolloutSpecV1 = {
-  apiVersion: 'graylane.dev/v1',
-  kind: 'Rollout',
-  metadata: { name: 'quiet' },
-  spec: {
-    match: { pathPrefix: '/quiet' },
-    stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-    canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-    traffic: { weight: 1 },
-    analysis: { inconclusiveLimit: 30, onInconclusive: 'pause' },
-  },
-};
+const quiet = rolloutManifest({ name: 'quiet', weight: 1 });
+const spec: RolloutSpecV1 = { ...quiet, spec: { ...quiet.spec, analysis: { inconclusiveLimit: 30, onInconclusive: 'pause' } } };
 
 describe('consumeGuardrailPauses', () => {
   it('pauses the rollout once, however often the event is published', async () => {

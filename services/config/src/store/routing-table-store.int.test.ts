@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RolloutSpecV1 } from '@graylane/contracts';
 import { connectNats, openConfigBucket, type NatsConnection } from '@graylane/runtime';
-import { startNats, type RunningServer } from '@graylane/testkit';
+import { rolloutManifest, startNats, type RunningServer } from '@graylane/testkit';
 import { CommandService } from '../commands/command-service.js';
 import { RoutingTableStore } from './routing-table-store.js';
 
@@ -17,17 +17,7 @@ async function replica(bucket: string): Promise<CommandService> {
   return new CommandService(new RoutingTableStore(await openConfigBucket(nc, bucket)), logger);
 }
 
-const spec: RolloutSpecV1 = {
-  apiVersion: 'graylane.dev/v1',
-  kind: 'Rollout',
-  metadata: { name: 'checkout' },
-  spec: {
-    match: { pathPrefix: '/checkout' },
-    stable: { name: 'v1', upstreams: ['http://127.0.0.1:9001'] },
-    canary: { name: 'v2', upstreams: ['http://127.0.0.1:9002'] },
-    traffic: { weight: 10 },
-  },
-};
+const spec: RolloutSpecV1 = rolloutManifest();
 
 beforeAll(async () => {
   nats = await startNats();

@@ -10,6 +10,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
+import { rolloutRecord, routingTableOf } from '@graylane/testkit';
 import { buildApp, type ProxyApp } from '../app.js';
 import { forwardingConfigFrom } from './forwarding-config.js';
 
@@ -55,18 +56,7 @@ async function freePort(): Promise<number> {
 }
 
 function table(upstreams: string[]): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      all: {
-        name: 'all',
-        state: 'progressing',
-        updatedAt: '2026-12-02T00:00:00Z',
-        updatedBy: 'test',
-        spec: { match: { pathPrefix: '/' }, stable: { name: 'v1', upstreams }, canary: { name: 'v2', upstreams }, traffic: { weight: 0 } },
-      },
-    },
-  };
+  return routingTableOf(rolloutRecord({ name: 'all', pathPrefix: '/', weight: 0, stableUpstreams: upstreams, canaryUpstreams: upstreams, updatedAt: '2026-12-02T00:00:00Z' }));
 }
 
 let app: ProxyApp | undefined;

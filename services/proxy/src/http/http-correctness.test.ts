@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
+import { rolloutRecord, routingTableOf } from '@graylane/testkit';
 import { buildApp, type ProxyApp } from '../app.js';
 import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
@@ -24,18 +25,8 @@ let seen: { path: string; headers: IncomingHttpHeaders }[] = [];
 let heldClosed: Promise<void> = Promise.resolve();
 
 function routingTable(upstream: string): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      all: {
-        name: 'all',
-        state: 'progressing',
-        updatedAt: '2026-11-26T00:00:00Z',
-        updatedBy: 'test',
-        spec: { match: { pathPrefix: '/' }, stable: { name: 'v1', upstreams: [upstream] }, canary: { name: 'v2', upstreams: [upstream] }, traffic: { weight: 50 } },
-      },
-    },
-  };
+  const upstreams = [upstream];
+  return routingTableOf(rolloutRecord({ name: 'all', pathPrefix: '/', weight: 50, stableUpstreams: upstreams, canaryUpstreams: upstreams, updatedAt: '2026-11-26T00:00:00Z' }));
 }
 
 /** Sends `raw` bytes on a fresh connection and returns everything the proxy answered until it closed or `ms` passed. */

@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
+import { rolloutRecord, routingTableOf } from '@graylane/testkit';
 import { buildApp, type ProxyApp } from '../app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { ENGINES } from '../forward/forwarder.js';
@@ -46,14 +47,8 @@ let backend: Server;
 let closed = 0;
 
 function table(upstream: string): RoutingTableV1 {
-  const rollout = (name: string, pathPrefix: string): RoutingTableV1['rollouts'][string] => ({
-    name,
-    state: 'progressing',
-    updatedAt: '2026-12-02T00:00:00Z',
-    updatedBy: 'test',
-    spec: { match: { pathPrefix }, stable: { name: 'v1', upstreams: [upstream] }, canary: { name: 'v2', upstreams: [upstream] }, traffic: { weight: 0 } },
-  });
-  return { schema: 'graylane.routing-table/v1', rollouts: { raw: rollout('raw', '/raw/') } };
+  const upstreams = [upstream];
+  return routingTableOf(rolloutRecord({ name: 'raw', pathPrefix: '/raw/', weight: 0, stableUpstreams: upstreams, canaryUpstreams: upstreams, updatedAt: '2026-12-02T00:00:00Z' }));
 }
 
 /** Sends `raw` on one client connection and returns everything answered until it closed or `ms` passed. */

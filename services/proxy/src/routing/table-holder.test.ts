@@ -1,26 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RoutingTableV1 } from '@graylane/contracts';
+import { NO_UPSTREAMS, rolloutRecord, routingTableOf } from '@graylane/testkit';
 import { TableHolder } from './table-holder.js';
 
 function table(weight: number, activateAt?: Date): RoutingTableV1 {
-  return {
-    schema: 'graylane.routing-table/v1',
-    rollouts: {
-      checkout: {
-        name: 'checkout',
-        state: 'progressing',
-        updatedAt: '2026-11-26T12:00:00.000Z',
-        updatedBy: 'test',
-        spec: {
-          match: { pathPrefix: '/checkout' },
-          stable: { name: 'v1', upstreams: ['http://127.0.0.1:1'] },
-          canary: { name: 'v2', upstreams: ['http://127.0.0.1:2'] },
-          traffic: { weight },
-        },
-      },
-    },
-    ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }),
-  };
+  const checkout = rolloutRecord({ weight, ...NO_UPSTREAMS, updatedAt: '2026-11-26T12:00:00.000Z' });
+  return { ...routingTableOf(checkout), ...(activateAt === undefined ? {} : { activateAt: activateAt.toISOString() }) };
 }
 
 afterEach(() => {

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { BoundedCache, type ListedUser } from '@graylane/routing';
+import type { ListedUser } from '@graylane/routing';
+import { BoundedCache } from './bounded-cache.js';
 import { coarseNow } from './coarse-clock.js';
 
 /** Longest session id or user key looked up; longer ones are junk and are not stored (counted). */
