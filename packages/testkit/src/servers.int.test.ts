@@ -8,14 +8,14 @@ import { tcpAnswers } from '@graylane/stack';
 
 /** A raw TCP conversation: send text, wait for a pattern in what came back. */
 class Wire {
-  #received = '';
-  readonly #socket: Socket;
+  private received = '';
+  private readonly socket: Socket;
 
   private constructor(socket: Socket) {
-    this.#socket = socket;
+    this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      this.#received += chunk;
+      this.received += chunk;
     });
   }
 
@@ -27,7 +27,7 @@ class Wire {
   }
 
   send(text: string): this {
-    this.#socket.write(text);
+    this.socket.write(text);
     return this;
   }
 
@@ -35,18 +35,18 @@ class Wire {
   async expect(pattern: RegExp, timeoutMs = 3_000): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const match = pattern.exec(this.#received);
+      const match = pattern.exec(this.received);
       if (match !== null) {
-        this.#received = this.#received.slice(match.index + match[0].length);
+        this.received = this.received.slice(match.index + match[0].length);
         return match;
       }
-      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in ${JSON.stringify(this.#received)}`);
+      if (Date.now() > deadline) throw new Error(`no ${String(pattern)} in ${JSON.stringify(this.received)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
   close(): void {
-    this.#socket.destroy();
+    this.socket.destroy();
   }
 }
 

@@ -36,9 +36,8 @@ export const MAX_PROBES = 32;
  *
  * Why its own hash index instead of a Map from key to slot: a session id is a piece of the Cookie
  * header, and a Map needs it as a string of its own, which V8 must allocate and then hash in a
- * runtime call. Measured on 2026-11-26 with a throwaway micro-benchmark (slice and `Map.get`
- * against this `getIn`, 4 096 ids), that cost about 40 ns more per hit: small against a ~1 µs
- * decision (docs/decisions/0002-routing-decision-speed.md). {@link getIn} hashes the piece
+ * runtime call; per hit that is small but measurable against a whole decision (figures in
+ * docs/decisions/0002-routing-decision-speed.md). {@link getIn} hashes the piece
  * in place with `charCodeAt` and checks the stored key with `startsWith`, allocating nothing. The
  * index is open addressing with linear probing (at most a quarter full, deletion by backward shift, so
  * no tombstones pile up). Keys come from clients, so the hash is seeded per cache and no lookup
