@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { rolloutRecord, routingTableOf } from '@graylane/testkit';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { forwardingConfigFrom } from './forwarding-config.js';
 
 interface Backend {
@@ -63,13 +63,8 @@ let app: ProxyApp | undefined;
 const backends: Backend[] = [];
 
 async function startProxy(upstreams: string[], env: Record<string, string> = {}): Promise<number> {
-  app = buildApp({
+  app = buildTestApp({
     proxyId: 'native-test',
-    publish: async () => undefined,
-    maxUnsentBatches: 10,
-    upstreamTimeoutMs: 2000,
-    natsConnected: () => true,
-    logger: pino({ level: 'silent' }),
     forwarding: forwardingConfigFrom({ GRAYLANE_LB_POLICY: 'round-robin', ...env }),
   });
   app.holder.apply(table(upstreams), 1);

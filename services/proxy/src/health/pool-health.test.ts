@@ -2,9 +2,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { ActiveChecker } from './active-checker.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
@@ -44,13 +44,8 @@ beforeAll(async () => {
   healthy = await serve('healthy', 200);
   broken = await serve('broken', 500);
   dead = 'http://127.0.0.1:1';
-  app = buildApp({
+  app = buildTestApp({
     proxyId: 'pool-test',
-    publish: async () => undefined,
-    maxUnsentBatches: 10,
-    upstreamTimeoutMs: 2000,
-    natsConnected: () => true,
-    logger: pino({ level: 'silent' }),
     forwarding: forwardingConfigFrom({ GRAYLANE_LB_POLICY: 'round-robin', GRAYLANE_OUTLIER_CONSECUTIVE_FAILURES: '3' }),
   });
   app.holder.apply(

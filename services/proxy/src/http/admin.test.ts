@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { Redis } from 'ioredis';
 import { differencesFromDoc, parsePrometheusText } from '@graylane/testkit';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { sessionConfigFrom } from '../session/session-config.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
@@ -17,7 +17,7 @@ beforeAll(async () => {
   backend = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
   const upstream = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  app = buildApp({ proxyId: 'admin-test', publish: async () => undefined, maxUnsentBatches: 10, upstreamTimeoutMs: 2000, natsConnected: () => true, logger: pino({ level: 'silent' }) });
+  app = buildTestApp({ proxyId: 'admin-test' });
   app.holder.apply(
     {
       schema: 'graylane.routing-table/v1',
@@ -68,13 +68,8 @@ describe('admin /metrics', () => {
 
   it('adds the session store\'s families with Redis, as docs/metrics.md lists them', async () => {
     // The registry only reads the store's counters, so a Redis that is never called will do.
-    const withSessions = buildApp({
+    const withSessions = buildTestApp({
       proxyId: 'admin-test-sessions',
-      publish: async () => undefined,
-      maxUnsentBatches: 10,
-      upstreamTimeoutMs: 2000,
-      natsConnected: () => true,
-      logger: pino({ level: 'silent' }),
       sessions: { redis: {} as Redis, config: sessionConfigFrom({}) },
     });
     const families = parsePrometheusText(await withSessions.registry.metrics());
@@ -82,7 +77,7 @@ describe('admin /metrics', () => {
   });
 
   it('keeps each app\'s metrics in its own registry', async () => {
-    const other = buildApp({ proxyId: 'other', publish: async () => undefined, maxUnsentBatches: 10, upstreamTimeoutMs: 2000, natsConnected: () => true, logger: pino({ level: 'silent' }) });
+    const other = buildTestApp({ proxyId: 'other' });
     expect(other.registry).not.toBe(app.registry);
     expect(await other.registry.metrics()).not.toContain('graylane_proxy_requests_total{');
   });

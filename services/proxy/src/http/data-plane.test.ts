@@ -2,9 +2,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
 
 let app: ProxyApp;
@@ -46,13 +46,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
   backendPort = (backend.address() as AddressInfo).port;
-  app = buildApp({
+  app = buildTestApp({
     proxyId: 'test',
-    publish: async () => undefined,
-    maxUnsentBatches: 10,
-    upstreamTimeoutMs: 2000,
-    natsConnected: () => true,
-    logger: pino({ level: 'silent' }),
   });
   await app.dataPlane.listen({ port: 0, host: '127.0.0.1' });
   proxyPort = (app.dataPlane.server.address() as AddressInfo).port;

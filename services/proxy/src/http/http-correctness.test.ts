@@ -7,10 +7,10 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { rolloutRecord, routingTableOf } from '@graylane/testkit';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
@@ -114,13 +114,9 @@ describe.each(ENGINES)('%s engine', (engine) => {
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     backendPort = (backend.address() as AddressInfo).port;
-    app = buildApp({
+    app = buildTestApp({
       proxyId: 'http-test',
-      publish: async () => undefined,
-      maxUnsentBatches: 10,
       upstreamTimeoutMs: 5000,
-      natsConnected: () => true,
-      logger: pino({ level: 'silent' }),
       forwarding: forwardingConfigFrom({ GRAYLANE_TRUSTED_PROXIES: '10.0.0.0/8', GRAYLANE_FORWARDING_ENGINE: engine }),
     });
     app.holder.apply(routingTable(`http://127.0.0.1:${backendPort}`), 1);

@@ -4,10 +4,10 @@
 // trust the first Content-Length, read that many bytes) would get wrong.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { rolloutRecord, routingTableOf } from '@graylane/testkit';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { ENGINES } from '../forward/forwarder.js';
 
@@ -88,13 +88,8 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
       });
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    app = buildApp({
+    app = buildTestApp({
       proxyId: 'response-test',
-      publish: async () => undefined,
-      maxUnsentBatches: 10,
-      upstreamTimeoutMs: 2000,
-      natsConnected: () => true,
-      logger: pino({ level: 'silent' }),
       forwarding: forwardingConfigFrom({ GRAYLANE_FORWARDING_ENGINE: engine, GRAYLANE_RETRY_BUDGET_PERCENT: '1' }),
     });
     app.holder.apply(table(`http://127.0.0.1:${(backend.address() as AddressInfo).port}`), 1);

@@ -3,10 +3,10 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { rolloutRecord, routingTableOf } from '@graylane/testkit';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
@@ -87,13 +87,9 @@ describe.each(ENGINES)('%s engine', (engine) => {
       req.on('end', () => res.end(`got ${bytes}`));
     });
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    app = buildApp({
+    app = buildTestApp({
       proxyId: 'hardening-test',
-      publish: async () => undefined,
-      maxUnsentBatches: 10,
       upstreamTimeoutMs: 10_000,
-      natsConnected: () => true,
-      logger: pino({ level: 'silent' }),
       forwarding: forwardingConfigFrom({
         GRAYLANE_TRUSTED_PROXIES: '10.0.0.0/8',
         GRAYLANE_FORWARDING_ENGINE: engine,

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { freePort } from '@graylane/testkit';
 import { isValidTraceparent } from '../forward/trace-context.js';
 import { localRequest } from '../test-support/local-request.js';
@@ -43,12 +44,8 @@ beforeAll(async () => {
       done();
     },
   });
-  app = buildApp({
+  app = buildTestApp({
     proxyId: 'trace-test',
-    publish: async () => undefined,
-    maxUnsentBatches: 10,
-    upstreamTimeoutMs: 2000,
-    natsConnected: () => true,
     logger: pino({ level: 'info' }, sink),
   });
   app.holder.apply(table(upstream, deadUpstream), 3);

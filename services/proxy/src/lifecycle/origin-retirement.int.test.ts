@@ -4,9 +4,9 @@
 import { createServer, Agent, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import type { RoutingTableV1 } from '@graylane/contracts';
-import { buildApp, type ProxyApp } from '../app.js';
+import type { ProxyApp } from '../app.js';
+import { buildTestApp } from '../test-support/test-app.js';
 import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { localRequest, type LocalAnswer } from '../test-support/local-request.js';
@@ -143,13 +143,9 @@ describe.each(ENGINES)('retiring origins that left the config (%s engine)', (eng
     const [x, y, z] = await Promise.all([startBackend('x'), startBackend('y'), startBackend('z')]);
     if (x === undefined || y === undefined || z === undefined) throw new Error('backends did not start');
     backends.push(x, y, z);
-    const proxy = buildApp({
+    const proxy = buildTestApp({
       proxyId: 'retire-test',
-      publish: async () => undefined,
-      maxUnsentBatches: 10,
       upstreamTimeoutMs: 5000,
-      natsConnected: () => true,
-      logger: pino({ level: 'silent' }),
       forwarding: forwardingConfigFrom({
         GRAYLANE_FORWARDING_ENGINE: engine,
         GRAYLANE_LB_POLICY: 'round-robin',
