@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRoutingTable, GraylaneError, type RolloutSpecV1 } from '@graylane/contracts';
+import { emptyRoutingTable, type RolloutSpecV1 } from '@graylane/contracts';
 import { rolloutManifest } from '@graylane/testkit';
 import { planCommand } from './plan-command.js';
 import type { TableAt } from '../plan/plan-core.js';
+import { errorOf } from '../test-support/graylane-error.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 
@@ -18,16 +19,6 @@ function tableWith(...specs: RolloutSpecV1[]): TableAt {
     at = { table: plan.table, version: at.version + 1 };
   }
   return at;
-}
-
-function errorOf(run: () => unknown): GraylaneError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GraylaneError) return error;
-    throw error;
-  }
-  throw new Error('expected a GraylaneError');
 }
 
 describe('planCommand', () => {

@@ -1,28 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { emptyRoutingTable, type RoutingTableV1 } from '@graylane/contracts';
 import { httpAuthFrom } from '@graylane/runtime';
 import { differencesFromDoc, parsePrometheusText, rolloutManifest, type RolloutStep } from '@graylane/testkit';
 import { buildApp } from '../app.js';
 import { CommandService } from '../commands/command-service.js';
-import type { RoutingTableStore } from '../store/routing-table-store.js';
+import { memoryTableStore } from '../test-support/memory-store.js';
 
 const TOKEN = 'config-token-0123456789abcdef';
 
 /** The HTTP app over an in-memory store; `failReads` makes the store's reads fail, as when NATS is down. */
 function appWith(options: { failReads?: () => boolean } = {}) {
-  let state: { table: RoutingTableV1; version: number } = { table: emptyRoutingTable(), version: 0 };
-  const store = {
-    read: async () => {
-      if (options.failReads?.() === true) throw new Error('NATS is down');
-      return state;
-    },
-    write: async (table: RoutingTableV1, expected: number) => {
-      state = { table, version: expected + 1 };
-      return state.version;
-    },
-    readAt: async () => undefined,
-  } as unknown as RoutingTableStore;
+  const store = memoryTableStore(options);
   const logger = pino({ level: 'silent' });
   const service = new CommandService(store, logger);
   const app = buildApp({

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { emptyRoutingTable, type RoutingTableV1 } from '@graylane/contracts';
 import { httpAuthFrom, type HttpAuth } from '@graylane/runtime';
 import { buildApp } from '../app.js';
 import { CommandService, type CommandServiceHooks } from '../commands/command-service.js';
-import type { RoutingTableStore } from '../store/routing-table-store.js';
+import { memoryTableStore } from '../test-support/memory-store.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, jsonDepthExceeds } from './json-body.js';
 
 const TOKEN = 'config-token-0123456789abcdef';
@@ -15,15 +14,7 @@ function appWith(
   auth: HttpAuth = httpAuthFrom({ GRAYLANE_CONFIG_TOKEN: TOKEN }, 'GRAYLANE_CONFIG_TOKEN', 'GRAYLANE_CONFIG_AUTH'),
   hooks: CommandServiceHooks = {},
 ) {
-  let state: { table: RoutingTableV1; version: number } = { table: emptyRoutingTable(), version: 0 };
-  const store = {
-    read: async () => state,
-    write: async (table: RoutingTableV1, expected: number) => {
-      state = { table, version: expected + 1 };
-      return state.version;
-    },
-    readAt: async () => undefined,
-  } as unknown as RoutingTableStore;
+  const store = memoryTableStore();
   const logger = pino({ level: 'silent' });
   return buildApp({ service: new CommandService(store, logger, undefined, hooks), auth, isReady: () => true, logger });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRoutingTable, GraylaneError, type RolloutRecordV1 } from '@graylane/contracts';
+import { emptyRoutingTable, type RolloutRecordV1 } from '@graylane/contracts';
 import { promoted, recordOf, stamped, writePlan, type TableAt } from './plan-core.js';
+import { errorOf } from '../test-support/graylane-error.js';
 
 const NOW = new Date('2026-12-02T11:00:00Z');
 
@@ -22,16 +23,6 @@ const RECORD: RolloutRecordV1 = {
 };
 
 const AT: TableAt = { table: { ...emptyRoutingTable(), rollouts: { checkout: RECORD } }, version: 3 };
-
-function errorOf(run: () => unknown): GraylaneError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GraylaneError) return error;
-    throw error;
-  }
-  throw new Error('expected a GraylaneError');
-}
 
 describe('stamped', () => {
   it('records who, when and which verb, and a change without a reason clears the old one', () => {

@@ -13,6 +13,7 @@ import type { ProxyApp } from '../app.js';
 import { buildTestApp } from '../test-support/test-app.js';
 import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
+import { rawExchange as sendRaw } from '../test-support/raw-exchange.js';
 
 const MB = 1024 * 1024;
 let app: ProxyApp;
@@ -31,16 +32,7 @@ function routingTable(upstream: string): RoutingTableV1 {
 
 /** Sends `raw` bytes on a fresh connection and returns everything the proxy answered until it closed or `ms` passed. */
 function rawExchange(raw: string, ms = 1500): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(proxyPort, '127.0.0.1');
-    let answer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.setTimeout(ms, () => socket.destroy());
-    socket.write(raw, 'latin1');
-  });
+  return sendRaw(proxyPort, raw, ms);
 }
 
 // Live memory, not garbage waiting for the collector: a proxy that buffers keeps the body alive.

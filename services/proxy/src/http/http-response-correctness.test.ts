@@ -2,7 +2,7 @@
 // exact bytes, so every response-side framing rule can be tried, including the ones a well-behaved
 // server library would never send. Each case names what a naive parser (split the head on CRLF,
 // trust the first Content-Length, read that many bytes) would get wrong.
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoutingTableV1 } from '@graylane/contracts';
 import { rolloutRecord, routingTableOf } from '@graylane/testkit';
@@ -10,6 +10,7 @@ import type { ProxyApp } from '../app.js';
 import { buildTestApp } from '../test-support/test-app.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 import { ENGINES } from '../forward/forwarder.js';
+import { rawExchange as sendRaw } from '../test-support/raw-exchange.js';
 
 /** What the raw backend answers, by request path. */
 const ANSWERS: Record<string, string> = {
@@ -53,16 +54,7 @@ function table(upstream: string): RoutingTableV1 {
 
 /** Sends `raw` on one client connection and returns everything answered until it closed or `ms` passed. */
 function exchange(raw: string, ms = 1500): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(proxyPort, '127.0.0.1');
-    let answer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.setTimeout(ms, () => socket.destroy());
-    socket.write(raw, 'latin1');
-  });
+  return sendRaw(proxyPort, raw, ms);
 }
 
 const get = (path: string, method = 'GET'): string => `${method} ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`;
