@@ -1,6 +1,5 @@
 import { MAX_RELATIVE_ERROR } from '@graylane/histogram';
 import { createLogger } from '@graylane/runtime';
-import { startClickHouse, type RunningServer } from '@graylane/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
@@ -10,25 +9,23 @@ import { rowsOfBatches } from './rows.js';
 import { poolsOfRows, windowRowsOfBatchRows } from './window-pools.js';
 import { appliedVersions, MIGRATIONS } from './migrations.js';
 import { httpSqlRunner } from './sql-runner.js';
-import { migrate } from '../test-support/schema.js';
+import { migrate, startMigratedClickHouse, type MigratedClickHouse } from '../test-support/schema.js';
 
 const logger = createLogger('analytics-test', 'silent');
 const DATABASE = 'analytics_store_test';
 
-let server: RunningServer;
+let clickhouse: MigratedClickHouse | undefined;
 let client: ClickHouseClient;
 let store: MetricsStore;
 
 beforeAll(async () => {
-  server = await startClickHouse();
-  client = createClickHouse(server.url, logger);
-  await migrate(client, DATABASE, logger);
+  clickhouse = await startMigratedClickHouse(DATABASE, logger);
+  client = clickhouse.client;
   store = new MetricsStore(client, DATABASE);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
+  await clickhouse?.stop();
 });
 
 async function scalar(query: string): Promise<number> {

@@ -3,13 +3,12 @@
 // be the report, so a chart never disagrees with the tables beside it.
 import { quantileFromEntries } from '@graylane/histogram';
 import { createLogger } from '@graylane/runtime';
-import { startClickHouse, type RunningServer } from '@graylane/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodedBatchOf } from '../ingest/decode-batch.js';
 import { batch, evenly, series } from '../test-support/metric-batches.js';
-import { createClickHouse, type ClickHouseClient } from './clickhouse.js';
+import type { ClickHouseClient } from './clickhouse.js';
 import { MetricsStore } from './metrics-store.js';
-import { migrate } from '../test-support/schema.js';
+import { startMigratedClickHouse, type MigratedClickHouse } from '../test-support/schema.js';
 
 const logger = createLogger('analytics-test', 'silent');
 const DATABASE = 'analytics_series_test';
@@ -18,14 +17,13 @@ const DATABASE = 'analytics_series_test';
 const NOW_S = Math.floor(Date.now() / 120_000) * 120;
 const SINCE = 120;
 
-let server: RunningServer;
+let clickhouse: MigratedClickHouse | undefined;
 let client: ClickHouseClient;
 let store: MetricsStore;
 
 beforeAll(async () => {
-  server = await startClickHouse();
-  client = createClickHouse(server.url, logger);
-  await migrate(client, DATABASE, logger);
+  clickhouse = await startMigratedClickHouse(DATABASE, logger);
+  client = clickhouse.client;
   store = new MetricsStore(client, DATABASE, () => new Date(NOW_S * 1000 + 400));
   // 110 seconds of traffic from two proxies: stable 5-20 ms, canary getting slower with time,
   // and canary errors every 7th second. Plus traffic older than the window, which must not show.
@@ -47,8 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client?.close();
-  await server?.stop();
+  await clickhouse?.stop();
 });
 
 describe('MetricsStore.series', () => {
