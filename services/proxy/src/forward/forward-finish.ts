@@ -2,7 +2,7 @@ import type { ForwardOutcome, ForwardTarget } from './forwarder.js';
 import type { RequestStats } from './request-stats.js';
 import type { Upstream } from './upstream-pool.js';
 
-/** What both forwarding engines report a finished request to. */
+/** What the forwarding engine reports a finished request to. */
 export interface FinishSinks {
   /** Passive health: was this endpoint's answer a failure? */
   recordOutcome: (origin: string, failed: boolean) => void;
@@ -33,18 +33,4 @@ export class ForwardFinish {
     this.sinks.stats.record(this.target.pool, outcome, elapsedMs);
     this.target.onDone(outcome, elapsedMs);
   }
-}
-
-/**
- * Counts a request against `upstream.outstanding` (read by least-outstanding balancing) and
- * returns the release, which is safe to call more than once.
- */
-export function claimUpstream(upstream: Upstream): () => void {
-  upstream.outstanding += 1;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    upstream.outstanding -= 1;
-  };
 }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { OpenConnections } from './open-connections.js';
 
 const socket = (): Socket => new EventEmitter() as unknown as Socket;
-const response = (): ServerResponse => new EventEmitter() as unknown as ServerResponse;
+/** A response on `on`: the shared 'close' listener finds its connection through `res.req.socket`, as node:http sets it. */
+const response = (on: Socket): ServerResponse => Object.assign(new EventEmitter(), { req: { socket: on } }) as unknown as ServerResponse;
 
 describe('OpenConnections', () => {
   it('keeps every other connection when one in the middle is removed', () => {
@@ -25,7 +26,7 @@ describe('OpenConnections', () => {
     const open = new OpenConnections();
     const s = socket();
     open.add(s);
-    const [first, second] = [response(), response()];
+    const [first, second] = [response(s), response(s)];
     open.requestStarted(s, first);
     open.requestStarted(s, second);
     expect(open.inFlight).toBe(2);
@@ -42,7 +43,7 @@ describe('OpenConnections', () => {
     const [s, other] = [socket(), socket()];
     open.add(s);
     open.add(other);
-    const res = response();
+    const res = response(s);
     open.requestStarted(s, res);
     open.remove(s);
     expect(open.inFlight).toBe(0);
@@ -56,7 +57,7 @@ describe('OpenConnections', () => {
     const s = socket();
     open.add(s);
     open.remove(s);
-    open.requestStarted(s, response());
+    open.requestStarted(s, response(s));
     expect(open.inFlight).toBe(0);
   });
 });
