@@ -1,8 +1,7 @@
 // `pnpm bench:proxy`: forwarding throughput and latency of graylane against its peers, all on one
 // nginx backend serving a fixed body and one load generator (wrk). Each proxy runs as its own
 // process pinned to CPU 0 (the 2-worker row gets every CPU); the backend and wrk share CPU 1.
-// BENCH_EXTRA_ENGINES=undici,… adds a row per further engine. Installs nothing; starts and stops
-// its own nginx, NATS and proxies in a temp dir.
+// Installs nothing; starts and stops its own nginx, NATS and proxies in a temp dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -51,7 +50,7 @@ function table(stable: string, canary: string): RoutingTableV1 {
 }
 
 /** A real graylane proxy process (dist/main.js) on NATS, with the rollout written to the KV bucket. */
-async function startGraylane(port: number, stable: string, canary: string, engine: string, workers = 1): Promise<number> {
+async function startGraylane(port: number, stable: string, canary: string, workers = 1): Promise<number> {
   const nats = await startNats();
   stoppers.push(() => nats.stop());
   const nc = await connectNats(nats.url, createLogger('bench', 'warn'), { name: 'bench', waitForServer: false });
@@ -64,7 +63,6 @@ async function startGraylane(port: number, stable: string, canary: string, engin
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
     LOG_LEVEL: 'warn',
-    ...(engine === '' ? {} : { GRAYLANE_FORWARDING_ENGINE: engine }),
     GRAYLANE_PROXY_WORKERS: String(workers),
     // No Redis in this benchmark: sessions are not part of the rollout, and the proxy serves without it.
     GRAYLANE_REDIS_URL: 'redis://127.0.0.1:1',
@@ -118,15 +116,10 @@ async function inRounds(subjects: Subject[], run: (port: number) => Promise<WrkR
   );
 }
 
-/** The graylane engines measured, each as its own row; the default engine's row is "graylane". */
-const EXTRA_ENGINES: [row: string, engine: string][] = (process.env.BENCH_EXTRA_ENGINES ?? '')
-  .split(',')
-  .filter((engine) => engine !== '')
-  .map((engine) => [`graylane (${engine} engine)`, engine]);
 const TWO_WORKERS = 'graylane, 2 workers';
 
 async function main(): Promise<void> {
-  const ports = await Promise.all(Array.from({ length: 9 + EXTRA_ENGINES.length }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
   const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, twoWorkersPort, nodeAnswersPort] = ports as [number, number, number, number, number, number, number, number];
   const backend: RunningNginx = await startNginx(join(dir, 'backend'), backendConfig(join(dir, 'backend'), [backendPort, canaryPort]), backendPort, LOAD_CPU);
   stoppers.push(() => backend.stop());
@@ -138,15 +131,9 @@ async function main(): Promise<void> {
   await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000), waitForTcp(nodeAnswersPort, 10_000)]);
   const stable = `http://127.0.0.1:${backendPort}`;
   const canary = `http://127.0.0.1:${canaryPort}`;
-  // The default engine (GRAYLANE_FORWARDING_ENGINE unset), as operators run it.
-  const graylanePid = await startGraylane(graylanePort, stable, canary, '');
-  const extra: Subject[] = [];
-  for (const [i, [row, engine]] of EXTRA_ENGINES.entries()) {
-    const port = ports[9 + i] as number;
-    extra.push([row, port, await startGraylane(port, stable, canary, engine)]);
-  }
+  const graylanePid = await startGraylane(graylanePort, stable, canary);
   // Every CPU for the proxy; its primary and workers are one process tree, so cpuMsOf counts them all.
-  const twoWorkersPid = await startGraylane(twoWorkersPort, stable, canary, '', 2);
+  const twoWorkersPid = await startGraylane(twoWorkersPort, stable, canary, 2);
 
   // Every subject gets the same request: a sticky user id, so graylane hashes; no rule matches.
   const headers = ['x-user-id: user-42'];
@@ -156,7 +143,6 @@ async function main(): Promise<void> {
     ['http-proxy', httpProxyPort, httpProxyPid],
     ['undici (bare)', undiciPort, undiciPid],
     ['graylane', graylanePort, graylanePid],
-    ...extra,
     // The ceiling of any Node proxy on one core: node:http answering by itself, forwarding nothing.
     [NODE_CEILING, nodeAnswersPort, nodeAnswersPid],
   ];
