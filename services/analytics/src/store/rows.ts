@@ -62,8 +62,7 @@ export function rowsOfDecodedBatches(batches: readonly DecodedBatch[]): BatchRow
     const minute = ts - (ts % 60);
     const batchId = batch.batchId;
     for (const { series, requests, entries } of mergeSeries(batch, histograms)) {
-      // The columns a request count and its latency buckets share: when, which series, which batch.
-      const key = {
+      counts.push({
         ts,
         minute,
         rollout: series.rollout,
@@ -72,9 +71,25 @@ export function rowsOfDecodedBatches(batches: readonly DecodedBatch[]): BatchRow
         region: series.region,
         status_class: series.statusClass,
         batch_id: batchId,
-      };
-      counts.push({ ...key, proxy_id: batch.proxyId, config_version: batch.configVersion, requests });
-      for (const [bucket, count] of entries) buckets.push({ ...key, bucket, value_us: VALUE_US[bucket] ?? 0, count });
+        proxy_id: batch.proxyId,
+        config_version: batch.configVersion,
+        requests,
+      });
+      for (const [bucket, count] of entries) {
+        buckets.push({
+          ts,
+          minute,
+          rollout: series.rollout,
+          pool: series.pool,
+          version: series.version,
+          region: series.region,
+          status_class: series.statusClass,
+          batch_id: batchId,
+          bucket,
+          value_us: VALUE_US[bucket] ?? 0,
+          count,
+        });
+      }
     }
   }
   return { counts, buckets };
