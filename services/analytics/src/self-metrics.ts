@@ -86,28 +86,19 @@ export class AnalyticsMetrics {
     counter('graylane_analytics_series_rows_inserted_total', 'Series rows written to request_counts.', () => this.seriesRowsInserted);
     counter('graylane_analytics_bucket_rows_inserted_total', 'Histogram bucket rows written to latency_buckets.', () => this.bucketRowsInserted);
     counter('graylane_analytics_insert_failures_total', 'ClickHouse inserts that failed and were retried.', () => this.insertFailures);
-    const rejected = this.rejected;
-    new Counter({
-      name: 'graylane_analytics_rejected_messages_total',
-      help: 'Metrics messages dropped because they can never be stored, by kind.',
-      labelNames: ['kind'],
-      registers,
-      collect: function collect() {
+    const byKind = <K extends string>(name: string, help: string, kinds: readonly K[], counts: Record<K, number>): void => {
+      new Counter({ name, help, labelNames: ['kind'], registers, collect: function collect() {
         this.reset();
-        for (const kind of REJECT_KINDS) this.inc({ kind }, rejected[kind]);
-      },
-    });
-    const corrected = this.corrected;
-    new Counter({
-      name: 'graylane_analytics_corrected_batches_total',
-      help: 'Metric batches stored with a correction, by kind (clock_skew: window re-stamped with the stream time).',
-      labelNames: ['kind'],
-      registers,
-      collect: function collect() {
-        this.reset();
-        for (const kind of CORRECTION_KINDS) this.inc({ kind }, corrected[kind]);
-      },
-    });
+        for (const kind of kinds) this.inc({ kind }, counts[kind]);
+      } });
+    };
+    byKind('graylane_analytics_rejected_messages_total', 'Metrics messages dropped because they can never be stored, by kind.', REJECT_KINDS, this.rejected);
+    byKind(
+      'graylane_analytics_corrected_batches_total',
+      'Metric batches stored with a correction, by kind (clock_skew: window re-stamped with the stream time).',
+      CORRECTION_KINDS,
+      this.corrected,
+    );
     const verdicts = this.verdicts;
     new Counter({
       name: 'graylane_analytics_verdicts_total',
