@@ -21,16 +21,13 @@ export {
   encodeJson,
   decodeJson,
 } from './nats.js';
-export { natsAuthFrom, secretFrom, describeNatsAuth, sealNatsAuth, IDENTITY_PATTERN, type NatsAuth } from './nats-auth.js';
-export { parseNatsUrl, redactNatsUrl, type ParsedNatsUrl } from './nats-url.js';
+export { natsAuthFrom, secretFrom, sealNatsAuth, IDENTITY_PATTERN, type NatsAuth } from './nats-auth.js';
+export { redactNatsUrl, type ParsedNatsUrl } from './nats-url.js';
 export {
   closeOnSignals,
-  closeAll,
   closeHttpWithin,
   drainGraceFrom,
   shutdownBudgetMs,
-  DEFAULT_DRAIN_GRACE_MS,
-  SHUTDOWN_MARGIN_MS,
   type Closer,
   type ShutdownOptions,
 } from './shutdown.js';
@@ -41,18 +38,16 @@ export {
   MIN_TOKEN_LENGTH,
   httpAuthFrom,
   httpAuthOf,
-  tokensEqual,
   checkBearer,
   openAuthWarning,
 } from './http-auth.js';
-export { bindHostFrom, LOOPBACK_HOST } from './bind-host.js';
+export { bindHostFrom } from './bind-host.js';
 export { openConfigBucket, CONFIG_HISTORY, type KV, type KvEntry, type KvWatchEntry } from './config-bucket.js';
 export {
   ensureMetricsStream,
   ensureEventsStream,
   ensureDurableConsumer,
   jetstreamReplicasFrom,
-  MAX_JETSTREAM_REPLICAS,
   type DurableConsumerSettings,
   type StreamOptions,
   METRICS_DEDUP_WINDOW_MS,
