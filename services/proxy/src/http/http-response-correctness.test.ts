@@ -31,6 +31,12 @@ const ANSWERS: Record<string, string> = {
   '/raw/switch': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
   '/raw/extra': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextraHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged',
 };
+/** Every byte value, then the same 80 times over (20 480 bytes): small and large bodies must pass byte for byte. */
+const EVERY_BYTE = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('latin1');
+const LARGE_BINARY = EVERY_BYTE.repeat(80);
+ANSWERS['/raw/binary'] = `HTTP/1.1 200 OK\r\nContent-Length: 256\r\n\r\n${EVERY_BYTE}`;
+ANSWERS['/raw/binary-large'] = `HTTP/1.1 200 OK\r\nContent-Length: ${LARGE_BINARY.length}\r\n\r\n${LARGE_BINARY}`;
+
 /** The last request head the backend received, by path, as bytes (latin1). */
 const received = new Map<string, string>();
 /** Paths the backend reads and never answers. */
@@ -151,6 +157,17 @@ describe.each(ENGINES)('responses from the upstream, %s engine', (engine) => {
     expect(answer.replace(/\r\n[0-9a-f]+\r\n/g, '')).toContain('hello world');
     expect(answer).not.toContain('ext=1');
     expect(answer).not.toContain('X-Trailer-Secret');
+  });
+
+  // A body's last piece goes to the client as a latin1 string when small (native-exchange.ts):
+  // every byte value must come back unchanged on both sides of that size limit.
+  it.each([
+    ['/raw/binary', EVERY_BYTE],
+    ['/raw/binary-large', LARGE_BINARY],
+  ])('passes a binary body through byte for byte (%s)', async (path, body) => {
+    const answer = await exchange(get(path));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe(body);
   });
 
   it('waits past 100 Continue for the final answer', async () => {
