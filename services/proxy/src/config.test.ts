@@ -30,3 +30,13 @@ describe('shutdown and multi-node settings', () => {
     expect(() => loadConfig({ GRAYLANE_JETSTREAM_REPLICAS: 'three' })).toThrow('GRAYLANE_JETSTREAM_REPLICAS: expected a whole number from 1 to 5, got "three"');
   });
 });
+
+describe('client limits', () => {
+  it('read the minimum body rate, 500 bytes/s unless set, and refuse a rate that is not a positive integer', () => {
+    expect(loadConfig({}).clientLimits.bodyMinBytesPerSecond).toBe(500);
+    expect(loadConfig({ GRAYLANE_CLIENT_BODY_MIN_RATE: '64' }).clientLimits.bodyMinBytesPerSecond).toBe(64);
+    for (const bad of ['0', '-1', '0.5', 'fast']) {
+      expect(() => loadConfig({ GRAYLANE_CLIENT_BODY_MIN_RATE: bad })).toThrow(`GRAYLANE_CLIENT_BODY_MIN_RATE: expected a positive integer, got "${bad}"`);
+    }
+  });
+});

@@ -8,15 +8,27 @@ import { positiveIntFrom, type Env } from '@graylane/runtime';
 export interface ClientLimits {
   /** The whole request head (request line and headers) must arrive within this (Node's `headersTimeout`). */
   readonly headerTimeoutMs: number;
-  /** A request body that receives no byte for this long is cut: 408 if no answer started, else the connection closes. */
+  /**
+   * The window a request body is judged over: a body that brings fewer than
+   * `bodyMinBytesPerSecond` × this in one window (no byte at all, at the least) is cut: 408 if no
+   * answer started, else the connection closes.
+   */
   readonly bodyIdleTimeoutMs: number;
+  /** The slowest average rate a request body may arrive at over one window; 1 keeps only the idle rule in practice. */
+  readonly bodyMinBytesPerSecond: number;
 }
 
-/** Reads `GRAYLANE_CLIENT_HEADER_TIMEOUT_MS` and `GRAYLANE_CLIENT_BODY_IDLE_TIMEOUT_MS`; errors name the variable. */
+/**
+ * Reads `GRAYLANE_CLIENT_HEADER_TIMEOUT_MS`, `GRAYLANE_CLIENT_BODY_IDLE_TIMEOUT_MS` and
+ * `GRAYLANE_CLIENT_BODY_MIN_RATE` (bytes per second; 500 as Apache's mod_reqtimeout, so a body
+ * dribbled at a byte a second, which the idle rule alone lets through, is cut); errors name the
+ * variable.
+ */
 export function clientLimitsFrom(env: Env): ClientLimits {
   return Object.freeze({
     headerTimeoutMs: positiveIntFrom(env, 'GRAYLANE_CLIENT_HEADER_TIMEOUT_MS', 20_000),
     bodyIdleTimeoutMs: positiveIntFrom(env, 'GRAYLANE_CLIENT_BODY_IDLE_TIMEOUT_MS', 15_000),
+    bodyMinBytesPerSecond: positiveIntFrom(env, 'GRAYLANE_CLIENT_BODY_MIN_RATE', 500),
   });
 }
 

@@ -164,7 +164,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
         refused(req, req.socket, problem);
         return;
       }
-      if (hasBody(req)) watchBody(req, res, limits.bodyIdleTimeoutMs);
+      if (hasBody(req)) watchBody(req, res, limits);
       // A bare node:http listener that throws takes the process down; answer this request instead.
       try {
         route(req, res);

@@ -11,6 +11,8 @@ import { ENGINES } from '../forward/forwarder.js';
 import { forwardingConfigFrom } from '../forward/forwarding-config.js';
 
 const BODY_IDLE_MS = 400;
+/** The slowest body rate let through: 400 bytes in each 400 ms window. */
+const BODY_MIN_RATE = 1_000;
 /** Upstream connections per endpoint, few so that slow clients can take them all. */
 const MAX_UPSTREAM_CONNECTIONS = 4;
 const HEADER_TIMEOUT_MS = 1_000;
@@ -95,7 +97,7 @@ describe.each(ENGINES)('%s engine', (engine) => {
         GRAYLANE_FORWARDING_ENGINE: engine,
         GRAYLANE_UPSTREAM_MAX_CONNECTIONS: String(MAX_UPSTREAM_CONNECTIONS),
       }),
-      clientLimits: { headerTimeoutMs: HEADER_TIMEOUT_MS, bodyIdleTimeoutMs: BODY_IDLE_MS },
+      clientLimits: { headerTimeoutMs: HEADER_TIMEOUT_MS, bodyIdleTimeoutMs: BODY_IDLE_MS, bodyMinBytesPerSecond: BODY_MIN_RATE },
     });
     app.holder.apply(routingTable(`http://127.0.0.1:${(backend.address() as AddressInfo).port}`), 1);
     await app.dataPlane.listen({ port: 0, host: '127.0.0.1' });
@@ -144,12 +146,22 @@ describe.each(ENGINES)('%s engine', (engine) => {
       for (const answer of await Promise.all(slow)) expect(answer.text).toMatch(/^HTTP\/1\.1 408 /);
     });
 
-    it('lets a slow body through as long as its bytes keep coming', async () => {
-      const parts = ['POST /trickle HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nConnection: close\r\n\r\n', ...'abcdef'];
-      // Six bytes, one every half idle timeout: 1.5 idle timeouts in all, never idle for one.
-      const { text } = await rawExchange(parts, { ms: 5_000, gapMs: BODY_IDLE_MS / 2 });
+    it('lets a slow body through as long as it keeps the minimum rate', async () => {
+      // 500 bytes every 50 ms: ten times the minimum, so a window of 400 ms sees it even if the test's own timers lag.
+      const parts = ['POST /trickle HTTP/1.1\r\nHost: a\r\nContent-Length: 6000\r\nConnection: close\r\n\r\n', ...Array.from({ length: 12 }, () => 'x'.repeat(500))];
+      const { text } = await rawExchange(parts, { ms: 5_000, gapMs: 50 });
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
-      expect(text).toContain('got 6');
+      expect(text).toContain('got 6000');
+    });
+
+    it('answers 408 to a body that keeps coming, but below the minimum rate', async () => {
+      // 20 bytes every 100 ms (200 bytes/s, a fifth of the minimum): never idle, so only the rate rule ends it.
+      const parts = ['POST /dribble HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n', ...Array.from({ length: 60 }, () => 'y'.repeat(20))];
+      const answer = await rawExchange(parts, { ms: 10_000, gapMs: 100, readEarly: true });
+      expect(answer.text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(errorOf(answer).message).toMatch(/^the request body sent \d+ bytes in 400 ms, below the minimum of 1000 bytes\/s$/);
+      // Judged over one window and a half at most; the 60 parts would take 6 s.
+      expect(answer.elapsedMs).toBeLessThan(BODY_IDLE_MS * 1.5 + 2_000);
     });
 
     it('does not count an upstream that is slow to read as a stalled client', async () => {
