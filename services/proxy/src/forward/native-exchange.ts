@@ -167,7 +167,8 @@ export class NativeExchange implements ConnectionUser {
   }
 
   onBody(chunk: Buffer): void {
-    if (this.res.write(chunk)) return;
+    // A view of the connection's read buffer (native-pool.ts): Node may hold what it is given until the client reads it.
+    if (this.res.write(Buffer.from(chunk))) return;
     // The client reads slower than the upstream sends: stop reading the upstream until it drains.
     this.connection?.socket.pause();
     if (!this.resDrainHooked) {
@@ -258,13 +259,14 @@ export class NativeExchange implements ConnectionUser {
  * two-part writev (the head as a string, the body as a Buffer) with more bookkeeping in
  * JavaScript per response. Latin1 maps each byte to one character and back, so the bytes are
  * unchanged. Node's stream layer writes a string of up to 16 KiB straight from a stack buffer;
- * a larger piece stays a Buffer rather than be copied twice.
+ * a larger piece is copied into a Buffer of its own instead.
  */
 const LAST_PIECE_AS_STRING_BYTES = 16 * 1024;
 
-/** Ends `res` with the body's last piece, if any, in the cheapest single write. */
+/** Ends `res` with the body's last piece, if any (a view of a read buffer, so copied either way), in the cheapest single write. */
 function endResponse(res: ServerResponse, last: Buffer | undefined): void {
-  if (last === undefined || last.length > LAST_PIECE_AS_STRING_BYTES) res.end(last);
+  if (last === undefined) res.end();
+  else if (last.length > LAST_PIECE_AS_STRING_BYTES) res.end(Buffer.from(last));
   else res.end(last.toString('latin1'), 'latin1');
 }
 

@@ -30,6 +30,15 @@ export interface PoolTimeouts {
 }
 
 /**
+ * Where plain TCP connections read their bytes, one buffer for all of them: Node then hands each
+ * read straight to the parser, without a Buffer allocated per read or a trip through the socket's
+ * stream machinery. Reads are handled one at a time on this thread, and what the parser hands on
+ * is a view valid only during the call (ResponseSink): whoever keeps bytes longer copies them.
+ * 64 KiB is Node's own read size.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * One keep-alive connection to an upstream: its socket, its own parser, and the user it serves.
  * Listeners are bound once per connection, not per request.
  */
@@ -50,12 +59,19 @@ export class UpstreamConnection implements ResponseSink {
   ) {
     this.lastTick = sweep.tick;
     this.parser = new ResponseParser(this);
-    this.socket = upstream.secure
-      ? tlsConnect({ host: upstream.hostname, port: upstream.port, servername: isIp(upstream.hostname) ? undefined : upstream.hostname })
-      : netConnect({ host: upstream.hostname, port: upstream.port });
+    if (upstream.secure) {
+      this.socket = tlsConnect({ host: upstream.hostname, port: upstream.port, servername: isIp(upstream.hostname) ? undefined : upstream.hostname });
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    } else {
+      // Plain TCP reads into one buffer shared by every connection (see READ_BUFFER).
+      this.socket = netConnect({
+        host: upstream.hostname,
+        port: upstream.port,
+        onread: { buffer: READ_BUFFER, callback: (bytes, buffer) => this.onRead(bytes, buffer as Buffer) },
+      });
+    }
     this.socket.setNoDelay(true);
     this.socket.on(upstream.secure ? 'secureConnect' : 'connect', () => this.onConnect());
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => this.user?.onDrain());
     this.socket.on('end', () => this.parser.end());
     this.socket.on('error', (error: Error) => this.failed('connect', error.message));
@@ -139,6 +155,12 @@ export class UpstreamConnection implements ResponseSink {
     this.connecting = false;
     this.lastTick = this.sweep.tick;
     this.pool.connected(this);
+  }
+
+  /** Backpressure pauses the socket itself (the exchange), so a read never asks Node to pause. */
+  private onRead(bytes: number, buffer: Buffer): true {
+    this.onData(buffer.subarray(0, bytes));
+    return true;
   }
 
   private onData(chunk: Buffer): void {

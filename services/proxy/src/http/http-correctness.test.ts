@@ -71,6 +71,14 @@ function generated(total: number): Readable {
   });
 }
 
+/** `total` bytes where each 4-byte word holds its own offset: a piece sent twice, lost or overwritten shows. */
+function positional(total: number): Buffer {
+  const body = Buffer.alloc(total);
+  for (let offset = 0; offset + 4 <= total; offset += 4) body.writeUInt32BE(offset, offset);
+  return body;
+}
+const PATTERN = positional(8 * MB);
+
 // Every engine behind the Forwarder interface must pass the same checks.
 describe.each(ENGINES)('%s engine', (engine) => {
   beforeAll(async () => {
@@ -85,6 +93,21 @@ describe.each(ENGINES)('%s engine', (engine) => {
       if (req.url === '/download') {
         res.writeHead(200, { 'content-length': String(100 * MB) });
         generated(100 * MB).pipe(res);
+        return;
+      }
+      if (req.url === '/pattern' || req.url === '/pattern-chunked') {
+        // In pieces of varying size, so the proxy's reads and the client's writes never line up.
+        if (req.url === '/pattern') res.writeHead(200, { 'content-length': String(PATTERN.length) });
+        let offset = 0;
+        const next = (): void => {
+          while (offset < PATTERN.length) {
+            const piece = PATTERN.subarray(offset, offset + 1_000 + (offset % 70_001));
+            offset += piece.length;
+            if (!res.write(piece)) return void res.once('drain', next);
+          }
+          res.end();
+        };
+        next();
         return;
       }
       if (req.url === '/hold') {
@@ -215,6 +238,31 @@ describe.each(ENGINES)('%s engine', (engine) => {
       // Backend, proxy and client share this process, so in-flight chunks of all three count;
       // under load that has reached 33 MB. A buffering proxy would hold the whole 100 MB.
       expect(growth).toBeLessThan(50 * MB);
+    }, 30_000);
+  });
+
+  describe('response bodies', () => {
+    // The engine reads every upstream connection into one shared buffer: whatever it hands to a
+    // client that reads slowly must be its own copy, or later reads would overwrite it in flight.
+    it.each(['/pattern', '/pattern-chunked'])('passes an 8 MB body through byte for byte to a client that reads slowly (%s)', async (path) => {
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: proxyPort, path }, (res) => {
+          const pieces: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            pieces.push(chunk);
+            // Stops reading now and then, so the proxy's writes back up and wait in its buffers.
+            if (pieces.length % 4 === 0) {
+              res.pause();
+              setTimeout(() => res.resume(), 10);
+            }
+          });
+          res.on('end', () => resolve(Buffer.concat(pieces)));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(received.length).toBe(PATTERN.length);
+      expect(received.equals(PATTERN)).toBe(true);
     }, 30_000);
   });
 
