@@ -284,16 +284,17 @@ export class BoundedCache<V> {
       const slot = entry - 1;
       this.counters.refused++;
       this.entries--;
-      this.unlink(slot);
-      this.keys[slot] = undefined;
-      this.values[slot] = undefined;
-      this.newer[slot] = this.free;
-      this.free = slot;
+      this.release(slot);
     }
   }
 
   private remove(slot: number): void {
     this.unindex(slot);
+    this.release(slot);
+  }
+
+  /** Takes `slot` out of the recency list, forgets its key and value, and puts it on the free list. */
+  private release(slot: number): void {
     this.unlink(slot);
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
