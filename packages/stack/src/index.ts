@@ -25,6 +25,7 @@ export {
   redisServerCommand,
   type ServerCommand,
 } from './servers/commands.js';
+export { redisLaunch } from './servers/redis-launch.js';
 export {
   SERVICE_USERS,
   generateNatsCredentials,

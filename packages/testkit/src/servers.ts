@@ -7,7 +7,7 @@ import {
   httpAnswers,
   LOG_FILES,
   natsServerCommand,
-  redisServerCommand,
+  redisLaunch,
   renderNatsAuthorization,
   startServer,
   tcpAnswers,
@@ -69,17 +69,7 @@ export async function startNatsCluster(size = 3): Promise<RunningServer[]> {
 export function startRedis(): Promise<RunningServer> {
   return startServer({
     name: 'redis-server',
-    plan: async (dir) => {
-      const port = await freePort();
-      return {
-        command: redisServerCommand({ port, dir }),
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        logFile: join(dir, LOG_FILES.redis),
-        readyLine: /Ready to accept connections/,
-        answers: () => tcpAnswers(port),
-      };
-    },
+    plan: async (dir) => redisLaunch(dir, await freePort()),
   });
 }
 

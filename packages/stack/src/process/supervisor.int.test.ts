@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOG_FILES, redisServerCommand } from '../servers/commands.js';
+import { redisLaunch as redisServerLaunch } from '../servers/redis-launch.js';
 import { freePort, tcpAnswers } from './ports.js';
 import { ServerStartError, startServer, type Launch } from './supervisor.js';
 
 function redisLaunch(dir: string, port: number, change: Partial<Launch> = {}): Launch {
-  return {
-    command: redisServerCommand({ port, dir }),
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    logFile: join(dir, LOG_FILES.redis),
-    readyLine: /Ready to accept connections/,
-    answers: () => tcpAnswers(port),
-    ...change,
-  };
+  return { ...redisServerLaunch(dir, port), ...change };
 }
 
 describe('startServer', { timeout: 30_000 }, () => {
