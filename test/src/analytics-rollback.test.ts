@@ -23,7 +23,6 @@ const ANALYSIS = { interval: '5s', minRequests: 200, maxP99Ratio: 1.5, minP99Inc
 const BASE = { latencyMs: 20, tailRate: 0.02, tailMs: 20 };
 
 let stack: AnalyticsStack;
-let versionBefore = 0;
 const backends: BackendProcess[] = [];
 const canaries = new Map<string, BackendProcess>();
 
@@ -33,7 +32,7 @@ beforeAll(async () => {
     const [stable, canary] = await Promise.all([startBackend('v1', BASE), startBackend('v2', BASE)]);
     canaries.set(name, canary);
     backends.push(stable, canary);
-    versionBefore = await applyRollout(stack, name, {
+    await applyRollout(stack, name, {
       match: { pathPrefix: `/${name}` },
       stable: { name: 'v1', upstreams: [stable.url] },
       canary: { name: 'v2', upstreams: [canary.url] },
@@ -84,19 +83,17 @@ describe('automatic rollback', () => {
         canaries.get('quiet')!.settings({ latencyMs: 60, tailMs: 60 }),
       ]);
 
-      // The rollback is the only change after the applies: a proxy past that version applied it.
-      const before = versionBefore;
-      await eventually('a new config version at every proxy', 30_000, async () => {
-        const versions = await Promise.all(stack.proxyAdminUrls.map(async (admin) => (JSON.parse((await get(`${admin}/readyz`)).body) as { configVersion: number }).configVersion));
-        return versions.every((version) => version > before) ? true : undefined;
+      // "quiet" may be rolled back first (a new version too), so wait for "slow" itself, then for
+      // every proxy to apply the version that holds its rollback.
+      const rolledBack = await eventually('"slow" rolled back', 30_000, async () => {
+        const state = await rolloutState('slow');
+        return state.state === 'rolled_back' ? state : undefined;
       }).catch(async (error: unknown) => {
         const seen = (await verdicts('slow')).map((v) => `${v.outcome}/${v.action}: ${v.reason}`);
         throw new Error(`${String(error)}\nverdicts:\n${seen.join('\n')}\n${stack.logs()}`);
       });
-      const appliedEverywhereMs = Date.now() - changedAt;
-      const rolledBack = await rolloutState('slow');
-      expect(rolledBack.state).toBe('rolled_back');
       await proxiesAt(stack, rolledBack.version, 10_000);
+      const appliedEverywhereMs = Date.now() - changedAt;
       console.log(`change to rollback applied at both proxies: ${(appliedEverywhereMs / 1000).toFixed(1)} s (interval 5 s, 1 failure to act, 2 s settle)`);
       console.log(`rollback reason: ${rolledBack.reason ?? ''}`);
       expect(rolledBack.weight).toBe(0);
