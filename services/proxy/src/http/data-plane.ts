@@ -12,6 +12,7 @@ import { hasBody, watchBody } from './body-watch.js';
 import { DEFAULT_CLIENT_LIMITS, type ClientLimits } from './client-limits.js';
 import { answerClientError, clientErrorOutcome, refuse } from './client-errors.js';
 import { closeAfterAnswer } from './lingering-close.js';
+import { afterPoll } from './after-poll.js';
 import { requestProblem, type RequestProblem } from './request-checks.js';
 import type { RequestErrorLog } from './request-error-log.js';
 import { PendingDecision, RequestDecider } from '../routing/request-decider.js';
@@ -143,6 +144,18 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
       .catch((error: unknown) => routingFailed(req, res, error));
   };
 
+  // Routed once the poll pass that read them is over, so answers read in the same pass go out first (after-poll.ts).
+  // A client that left in between needs nothing routed.
+  const routeAfterPoll = afterPoll((req: IncomingMessage, res: ServerResponse): void => {
+    if (req.destroyed) return;
+    // A bare node:http listener that throws takes the process down; answer this request instead.
+    try {
+      route(req, res);
+    } catch (error) {
+      routingFailed(req, res, error);
+    }
+  });
+
   const limits = deps.clientLimits ?? DEFAULT_CLIENT_LIMITS;
   // Every method Node's parser knows (TRACE, PROPFIND, REPORT… included) is proxied, not answered
   // here, except CONNECT (below). No limit on receiving a whole request (requestTimeout 0: Node's
@@ -165,12 +178,7 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
         return;
       }
       if (hasBody(req)) watchBody(req, res, limits);
-      // A bare node:http listener that throws takes the process down; answer this request instead.
-      try {
-        route(req, res);
-      } catch (error) {
-        routingFailed(req, res, error);
-      }
+      routeAfterPoll(req, res);
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
