@@ -26,6 +26,7 @@ const PROXY_CPU = PAIRED ? '0' : undefined;
 const LOAD_CPU = PAIRED ? '1' : undefined;
 
 const NODE_CEILING = 'node:http answering itself (ceiling)';
+const MINIMAL = 'minimal Node forwarder (yardstick)';
 const dir = mkdtempSync(join(tmpdir(), 'graylane-bench-proxy-'));
 const stoppers: (() => Promise<void>)[] = [];
 
@@ -140,7 +141,7 @@ const TWO_WORKERS = 'graylane, 2 workers';
 
 async function main(): Promise<void> {
   const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
-  const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, twoWorkersPort, nodeAnswersPort] = ports as [number, number, number, number, number, number, number, number];
+  const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, twoWorkersPort, nodeAnswersPort, minimalPort] = ports as [number, number, number, number, number, number, number, number, number];
   const backend: RunningNginx = await startNginx(join(dir, 'backend'), backendConfig(join(dir, 'backend'), [backendPort, canaryPort]), backendPort, LOAD_CPU);
   stoppers.push(() => backend.stop());
   const nginx = await startNginx(join(dir, 'proxy'), proxyConfig(join(dir, 'proxy'), nginxPort, backendPort), nginxPort, PROXY_CPU);
@@ -148,7 +149,8 @@ async function main(): Promise<void> {
   const httpProxyPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'http-proxy', String(httpProxyPort), `http://127.0.0.1:${backendPort}`]).pid;
   const undiciPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'undici', String(undiciPort), `http://127.0.0.1:${backendPort}`]).pid;
   const nodeAnswersPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'node-answers', String(nodeAnswersPort), `http://127.0.0.1:${backendPort}`]).pid;
-  await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000), waitForTcp(nodeAnswersPort, 10_000)]);
+  const minimalPid = spawnPinned([join(import.meta.dirname, 'proxy', 'peers.js'), 'minimal', String(minimalPort), `http://127.0.0.1:${backendPort}`]).pid;
+  await Promise.all([waitForTcp(httpProxyPort, 10_000), waitForTcp(undiciPort, 10_000), waitForTcp(nodeAnswersPort, 10_000), waitForTcp(minimalPort, 10_000)]);
   const stable = `http://127.0.0.1:${backendPort}`;
   const canary = `http://127.0.0.1:${canaryPort}`;
   const graylanePid = await startGraylane(graylanePort, stable, canary);
@@ -165,6 +167,8 @@ async function main(): Promise<void> {
     ['graylane', graylanePort, graylanePid],
     // The ceiling of any Node proxy on one core: node:http answering by itself, forwarding nothing.
     [NODE_CEILING, nodeAnswersPort, nodeAnswersPid],
+    // How close any Node forwarder gets: the least forwarding work for this request (minimal-forwarder.ts).
+    [MINIMAL, minimalPort, minimalPid],
   ];
   const twoWorkers: Subject = [TWO_WORKERS, twoWorkersPort, twoWorkersPid];
   const url = (port: number): string => `http://127.0.0.1:${port}/checkout/cart`;
@@ -228,6 +232,11 @@ async function main(): Promise<void> {
   console.log(
     `Goals, p99 at half of graylane's peak: graylane − nginx = ${p99Above('graylane', 'nginx proxy_pass').toFixed(3)} ms (goal ≤ 1.5 ms); ` +
       `${TWO_WORKERS} − nginx = ${p99Above(TWO_WORKERS, 'nginx proxy_pass').toFixed(3)} ms; graylane − bare undici = ${p99Above('graylane', 'undici (bare)').toFixed(3)} ms.`,
+  );
+  // Whether a goal is within reach of Node at all in this run, and how much of graylane's distance is its own.
+  console.log(
+    `Yardstick, paired the same way: ${MINIMAL}/nginx per core ${perCore(MINIMAL, 'nginx proxy_pass').toFixed(2)}, p99 ${MINIMAL} − nginx = ${p99Above(MINIMAL, 'nginx proxy_pass').toFixed(3)} ms; ` +
+      `graylane/${MINIMAL} per core ${perCore('graylane', MINIMAL).toFixed(2)}, p99 graylane − ${MINIMAL} = ${p99Above('graylane', MINIMAL).toFixed(3)} ms.`,
   );
   console.log(
     `The same from the tables' medians: graylane/nginx per core ${(cpu('nginx proxy_pass') / cpu('graylane')).toFixed(2)}, graylane/bare undici ${(cpu('undici (bare)') / cpu('graylane')).toFixed(2)}; ` +

@@ -1,12 +1,13 @@
 // One forwarding engine as its own process, so each peer gets a core to itself:
-// `node dist/proxy/peers.js <http-proxy|undici|node-answers> <port> <backend-url>`.
+// `node dist/proxy/peers.js <http-proxy|undici|node-answers|minimal> <port> <backend-url>`.
 import { Agent, createServer } from 'node:http';
 import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
 import { FIXED_BODY } from './nginx.js';
+import { startMinimalForwarder } from './minimal-forwarder.js';
 
 const [engine, portText, backend] = process.argv.slice(2);
-if (backend === undefined || portText === undefined) throw new Error('usage: peers.js <http-proxy|undici|node-answers> <port> <backend-url>');
+if (backend === undefined || portText === undefined) throw new Error('usage: peers.js <http-proxy|undici|node-answers|minimal> <port> <backend-url>');
 const port = Number(portText);
 
 if (engine === 'http-proxy') {
@@ -45,6 +46,8 @@ if (engine === 'http-proxy') {
     res.writeHead(200, headers);
     res.end(FIXED_BODY);
   }).listen(port, '127.0.0.1');
+} else if (engine === 'minimal') {
+  startMinimalForwarder(port, Number(new URL(backend).port));
 } else {
   throw new Error(`unknown engine "${engine}"`);
 }
