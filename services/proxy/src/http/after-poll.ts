@@ -2,10 +2,11 @@
  * Defers `run(a, b)` until the event loop's current poll pass is over (one `setImmediate` per
  * pass, not per call), then runs the calls queued during it in the order they came.
  *
- * Why the data plane routes new requests this way: one poll pass hands Node both new requests
- * and upstream answers to requests already sent. Taken in arrival order, an answer that is ready
- * waits behind every new request read before it; deferred, the ready answers go out to their
- * clients first and the new requests are routed together right after. Measured with the bench's
+ * Why the proxy does its deferrable work this way: one poll pass hands Node both new requests
+ * and upstream answers to requests already sent, and the order Node gets them in is the kernel's.
+ * Routing a new request (data-plane.ts) and reporting a finished one (forward-finish.ts) at once
+ * makes a ready answer wait behind them; deferred, the answers read in the pass go out to their
+ * clients first, and the deferred work runs together right after. Measured with the bench's
  * request (docs/decisions/0003-own-upstream-client.md, "Routing after the poll"): a lower p99 at
  * half of the peak rate and less CPU per request at peak.
  */
