@@ -1,14 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
-/**
- * A yardstick, not a proxy: the least work a forwarder on node:http can do for the bench's
- * request. node:http server; upstream over keep-alive `node:net` sockets; the request head copied
- * from the client's raw headers as one string; the response head split by hand; Content-Length
- * bodies only. No validation, routing, metrics, timeouts, retries or error handling, so it is
- * unfit for any traffic but the bench's. It answers one question in every run: how close to nginx
- * any Node forwarder gets on this machine, and so how much of graylane's distance is its own.
- */
 /** One keep-alive upstream connection and the response it is carrying, if any. */
 interface Link {
   readonly socket: Socket;
@@ -18,7 +10,15 @@ interface Link {
   pending: Buffer | undefined;
 }
 
-export function startMinimalForwarder(port: number, backendPort: number): void {
+/**
+ * A yardstick, not a proxy: the least work a forwarder on node:http can do for the bench's
+ * request. node:http server; upstream over keep-alive `node:net` sockets; the request head copied
+ * from the client's raw headers as one string; the response head split by hand; Content-Length
+ * bodies only. No validation, routing, metrics, timeouts, retries or error handling, so it is
+ * unfit for any traffic but the bench's. It answers one question in every run: how close to nginx
+ * any Node forwarder gets on this machine, and so how much of graylane's distance is its own.
+ */
+export function startMinimalForwarder(port: number, backend: URL): void {
   const idle: Link[] = [];
 
   const finish = (link: Link, res: ServerResponse, last: Buffer): void => {
@@ -63,7 +63,7 @@ export function startMinimalForwarder(port: number, backendPort: number): void {
   };
 
   const open = (): Link => {
-    const link: Link = { socket: connect(backendPort, '127.0.0.1'), res: undefined, remaining: -1, pending: undefined };
+    const link: Link = { socket: connect(Number(backend.port), backend.hostname), res: undefined, remaining: -1, pending: undefined };
     link.socket.setNoDelay(true);
     link.socket.on('data', (chunk: Buffer) => onData(link, chunk));
     return link;

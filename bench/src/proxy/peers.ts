@@ -47,7 +47,7 @@ if (engine === 'http-proxy') {
     res.end(FIXED_BODY);
   }).listen(port, '127.0.0.1');
 } else if (engine === 'minimal') {
-  startMinimalForwarder(port, Number(new URL(backend).port));
+  startMinimalForwarder(port, new URL(backend));
 } else {
   throw new Error(`unknown engine "${engine}"`);
 }
