@@ -1,11 +1,12 @@
 // GRAYLANE_JETSTREAM_REPLICAS on a real 3-node NATS cluster: the config service and a proxy,
 // started with 3, create the events stream, the config bucket and the metrics stream with 3
-// replicas, and the proxy then serves its config from the replicated bucket.
+// replicas, and the proxy then serves its config from the replicated bucket. The config service
+// starts while the cluster has no JetStream leader (two of three servers down) and waits for one.
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_BUCKET, EVENTS_STREAM, METRICS_STREAM } from '@graylane/contracts';
 import { connectNats, createLogger, type NatsConnection } from '@graylane/runtime';
-import { eventually, freePort, startNatsCluster, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
+import { eventually, freePort, serviceLogs, startNatsCluster, startService, untilOk, type RunningServer, type ServiceProcess } from '@graylane/testkit';
 
 let cluster: RunningServer[];
 let nc: NatsConnection;
@@ -30,11 +31,22 @@ async function replicasOf(stream: string): Promise<{ replicas: number; current: 
 }
 
 describe('GRAYLANE_JETSTREAM_REPLICAS=3 on a 3-node NATS cluster', () => {
-  it('creates the events stream, the config bucket and the metrics stream with 3 replicas', async () => {
+  it('waits for a JetStream leader, then creates the events stream, the config bucket and the metrics stream with 3 replicas', async () => {
     const configPort = await freePort();
-    // The servers elect a JetStream leader after they are up; the services retry until it is there.
-    services.push(startService('config', 'services/config/dist/main.js', { GRAYLANE_NATS_URL: cluster[0]?.url as string, PORT: String(configPort), GRAYLANE_JETSTREAM_REPLICAS: '3' }));
-    await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000);
+    // Without a majority the cluster elects no JetStream leader: every JetStream request times out
+    // or is answered "temporarily unavailable", as on a fresh cluster still electing one.
+    const [, second, third] = cluster;
+    await Promise.all([second?.kill(), third?.kill()]);
+    const config = startService('config', 'services/config/dist/main.js', { GRAYLANE_NATS_URL: cluster[0]?.url as string, PORT: String(configPort), GRAYLANE_JETSTREAM_REPLICAS: '3' });
+    services.push(config);
+    await eventually('the config service says it waits for JetStream', 30_000, async () =>
+      config.output().includes('JetStream does not answer yet') ? true : undefined,
+    );
+    expect(config.child.exitCode, serviceLogs(services)).toBeNull();
+    await Promise.all([second?.start(), third?.start()]);
+    await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${serviceLogs(services)}`);
+    });
     const [port, adminPort] = await Promise.all([freePort(), freePort()]);
     services.push(
       startService('proxy', 'services/proxy/dist/main.js', {

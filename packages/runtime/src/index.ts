@@ -55,4 +55,5 @@ export {
   EVENTS_DEDUP_WINDOW_MS,
   EVENTS_MAX_AGE_MS,
 } from './streams.js';
+export { isJetStreamStarting, untilJetStreamAnswers } from './jetstream-ready.js';
 export { keepRunning } from './keep-running.js';

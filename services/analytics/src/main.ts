@@ -7,6 +7,7 @@ import {
   createLogger,
   openAuthWarning,
   openConfigBucket,
+  untilJetStreamAnswers,
   type Logger,
 } from '@graylane/runtime';
 import { buildApp } from './app.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   if (openWarning !== undefined) logger.warn(openWarning);
   if (config.access.reads === undefined) logger.info('reports and the dashboard are open to whoever reaches the HTTP port (no GRAYLANE_ANALYTICS_READ_TOKEN)');
   const nc = await connectNats(config.natsUrl, logger.child({ module: 'nats' }), { name: 'graylane-analytics', waitForServer: true, auth: config.natsAuth });
+  await untilJetStreamAnswers(nc, logger.child({ module: 'nats' }));
   const clickhouse = createClickHouse(config.clickhouseUrl, logger);
   const store = new MetricsStore(clickhouse, config.clickhouseDatabase);
   const verdictStore = new VerdictStore(clickhouse, config.clickhouseDatabase);

@@ -1,4 +1,4 @@
-import { closeHttpWithin, closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket } from '@graylane/runtime';
+import { closeHttpWithin, closeOnSignals, connectNats, createLogger, ensureEventsStream, openAuthWarning, openConfigBucket, untilJetStreamAnswers } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import { CommandService } from './commands/command-service.js';
 import { loadConfig } from './config.js';
@@ -17,6 +17,7 @@ const logger = createLogger('graylane-config', config.logLevel).child({ replicaI
 const openWarning = openAuthWarning(config.apiAuth, 'the HTTP command API (every rollout change)');
 if (openWarning !== undefined) logger.warn(openWarning);
 const nc = await connectNats(config.natsUrl, logger, { name: 'graylane-config', waitForServer: true, auth: config.natsAuth });
+await untilJetStreamAnswers(nc, logger);
 await ensureEventsStream(nc, { replicas: config.jetstreamReplicas });
 const kv = await openConfigBucket(nc, undefined, { replicas: config.jetstreamReplicas });
 const heartbeats = new HeartbeatTracker();

@@ -1,5 +1,5 @@
 import { jetstream } from '@nats-io/jetstream';
-import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openAuthWarning, openConfigBucket } from '@graylane/runtime';
+import { closeOnSignals, connectNats, createLogger, ensureMetricsStream, keepRunning, openAuthWarning, openConfigBucket, untilJetStreamAnswers } from '@graylane/runtime';
 import { buildApp } from './app.js';
 import type { ProxyConfig } from './config.js';
 import { startFlushLoop } from './metrics/flush-loop.js';
@@ -21,6 +21,7 @@ export async function runProxy(config: ProxyConfig, worker?: WorkerLink): Promis
   const openWarning = openAuthWarning(config.adminAuth, 'the admin port (moving and clearing session bindings)');
   if (openWarning !== undefined) logger.warn(openWarning);
   const nc = await connectNats(config.natsUrl, logger, { name: `graylane-proxy-${proxyId}`, waitForServer: true, auth: config.natsAuth });
+  await untilJetStreamAnswers(nc, logger);
   await ensureMetricsStream(nc, { replicas: config.jetstreamReplicas });
   const js = jetstream(nc);
   // Not awaited: the proxy serves without Redis (deciding without bindings) until it connects.
