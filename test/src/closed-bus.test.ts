@@ -68,7 +68,7 @@ beforeAll(async () => {
     // The proxy's credentials travel in the URL, the form `nats://user:pass@host` must accept.
     startService('proxy', 'services/proxy/dist/main.js', { GRAYLANE_NATS_URL: natsUrlWith(nats.url, ids.proxy), PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
   );
-  for (const port of [configPort, analyticsPort]) await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`);
+  for (const port of [configPort, analyticsPort]) await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`, undefined, services);
   alice = { ...url, ...natsEnvFor(nats.credentials.operators.alice!) };
   specFile = writeRolloutFile('checkout', {
     match: { pathPrefix: '/checkout' },

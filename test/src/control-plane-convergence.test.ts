@@ -69,7 +69,7 @@ beforeAll(async () => {
   const configPort = await freePort();
   configUrl = `http://127.0.0.1:${configPort}`;
   services.push(startService('config', 'services/config/dist/main.js', { ...env, PORT: String(configPort), GRAYLANE_CONFIG_TOKEN: TOKEN }));
-  await untilOk('config ready', `${configUrl}/readyz`);
+  await untilOk('config ready', `${configUrl}/readyz`, undefined, services);
 });
 
 afterAll(async () => {

@@ -58,7 +58,7 @@ beforeAll(async () => {
       GRAYLANE_STEP_LEASE_MS: '1000',
     });
     replicas.set(id, replica);
-    await untilOk(`${id} ready`, `http://127.0.0.1:${port}/readyz`);
+    await untilOk(`${id} ready`, `http://127.0.0.1:${port}/readyz`, undefined, [replica]);
   }
 });
 

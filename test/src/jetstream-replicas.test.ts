@@ -44,9 +44,7 @@ describe('GRAYLANE_JETSTREAM_REPLICAS=3 on a 3-node NATS cluster', () => {
     );
     expect(config.child.exitCode, serviceLogs(services)).toBeNull();
     await Promise.all([second?.start(), third?.start()]);
-    await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${serviceLogs(services)}`);
-    });
+    await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, 60_000, services);
     const [port, adminPort] = await Promise.all([freePort(), freePort()]);
     services.push(
       startService('proxy', 'services/proxy/dist/main.js', {

@@ -61,7 +61,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
   await put(table({ name: 'v2', upstream: backendUrl }));
-  await untilOk('proxy ready', `${adminUrl}/readyz`);
+  await untilOk('proxy ready', `${adminUrl}/readyz`, undefined, [proxy]);
 }, 60_000);
 
 afterAll(async () => {

@@ -156,7 +156,7 @@ async function startProxy(redisUrl: string): Promise<{ process: ServiceProcess; 
   });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   try {
-    await untilOk('proxy ready', `${adminUrl}/readyz`, 60_000);
+    await untilOk('proxy ready', `${adminUrl}/readyz`, 60_000, [started]);
     if (proxyWorkers > 1) await allWorkersAt(adminUrl, (version) => version > 0);
   } catch (error) {
     // Not left running (with its workers) after a failed start.

@@ -49,7 +49,7 @@ async function startProxy(name: string, workers: number, drainGraceMs: number): 
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
   onTestFinished(() => started.stop());
   try {
-    await untilOk(`${name} ready`, `http://127.0.0.1:${adminPort}/readyz`, 60_000);
+    await untilOk(`${name} ready`, `http://127.0.0.1:${adminPort}/readyz`, 60_000, [started]);
     if (workers > 1) {
       await eventually(`${name}: all workers ready`, 30_000, async () => {
         const seen = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then((res) => res.json() as Promise<{ workers: { ready: boolean }[] }>);

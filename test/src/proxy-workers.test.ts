@@ -83,7 +83,7 @@ async function startProxy(name: string): Promise<ProxyUnderTest> {
   });
   const proxy = { process: started, url: `http://127.0.0.1:${port}`, adminUrl: `http://127.0.0.1:${adminPort}`, proxyId };
   try {
-    await untilOk(`${name} ready`, `${proxy.adminUrl}/readyz`, 60_000);
+    await untilOk(`${name} ready`, `${proxy.adminUrl}/readyz`, 60_000, [started]);
     // Ready means one worker serves; these tests want both.
     await eventually(`${name}: both workers ready`, 30_000, async () => {
       const seen = await readiness(proxy);

@@ -71,8 +71,8 @@ beforeAll(async () => {
       GRAYLANE_TRUSTED_PROXIES: '127.0.0.1/32',
     }),
   );
-  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
-  await untilOk('proxy listening', `${adminUrl}/healthz`);
+  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, undefined, services);
+  await untilOk('proxy listening', `${adminUrl}/healthz`, undefined, services);
   const specFile = writeRolloutFile('app', {
     match: { pathPrefix: '/app' },
     stable: { name: 'v1', upstreams: [v1] },

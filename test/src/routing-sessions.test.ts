@@ -184,9 +184,9 @@ beforeAll(async () => {
       GRAYLANE_ADMIN_TOKEN: ADMIN_TOKEN,
     }),
   );
-  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`);
-  await untilOk('proxy listening', `${adminUrl}/healthz`);
-  await untilOk('proxy B listening', `${otherAdminUrl}/healthz`);
+  await untilOk('config ready', `http://127.0.0.1:${configPort}/readyz`, undefined, services);
+  await untilOk('proxy listening', `${adminUrl}/healthz`, undefined, services);
+  await untilOk('proxy B listening', `${otherAdminUrl}/healthz`, undefined, services);
   const specFile = sessionRolloutFile('shop', '/shop');
   agent = new Agent({ keepAlive: true, maxSockets: 16 });
   await command(['apply', '-f', specFile]);

@@ -46,7 +46,7 @@ beforeAll(async () => {
     startService('proxy', 'services/proxy/dist/main.js', { ...env, PORT: String(proxyPort), ADMIN_PORT: String(adminPort) }),
   );
   for (const port of [configPort, analyticsPort]) {
-    await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`);
+    await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`, undefined, services);
   }
 
   specFile = writeRolloutFile('checkout', {

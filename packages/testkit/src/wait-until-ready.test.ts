@@ -1,11 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startService, type ServiceProcess } from './service-process.js';
 import { eventually, proxyAtVersion, untilOk } from './wait-until-ready.js';
 
 const servers: Server[] = [];
+const services: ServiceProcess[] = [];
+const FIXTURE = 'packages/testkit/src/service-process.fixture.mjs';
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(services.splice(0).map((service) => service.stop()));
 });
 
 /** A stand-in for a proxy's admin port: /readyz answers `status` with `configVersion`, both changeable. */
@@ -45,6 +49,22 @@ describe('untilOk', () => {
     await untilOk('readyz', url, 5_000);
     state.status = 503;
     await expect(untilOk('readyz again', url, 300)).rejects.toThrow('waiting for readyz again');
+  });
+
+  it('fails as soon as a watched service exits, with its exit code and output', async () => {
+    const url = `${await admin({ status: 503, configVersion: 0 })}/readyz`;
+    const service = startService('fixture', FIXTURE, { FIXTURE_EXIT: '3' });
+    services.push(service);
+    // A timeout would say "timed out after 60000 ms", and only after a minute.
+    await expect(untilOk('fixture ready', url, 60_000, [service])).rejects.toThrow(/^fixture exited \(code 3\) while waiting for fixture ready\n--- fixture\nword=/);
+  });
+
+  it('adds the output of the watched services when time runs out', async () => {
+    const url = `${await admin({ status: 503, configVersion: 0 })}/readyz`;
+    const service = startService('fixture', FIXTURE, {});
+    services.push(service);
+    await eventually('the fixture output', 10_000, async () => (service.output().includes('a line on stderr') ? true : undefined));
+    await expect(untilOk('fixture ready', url, 300, [service])).rejects.toThrow(/^timed out after 300 ms waiting for fixture ready[^\n]*\n--- fixture\nword=/);
   });
 });
 

@@ -2,6 +2,7 @@
 // version, a row in ClickHouse): poll, keep the last error, and say what was awaited on timeout.
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serviceLogs, type ServiceProcess } from './service-process.js';
 
 const POLL_MS = 200;
 /**
@@ -28,9 +29,32 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
 
-/** Waits until GET `url` answers 200 (a service's /readyz or /healthz). */
-export async function untilOk(what: string, url: string, timeoutMs = 30_000): Promise<void> {
-  await eventually(what, timeoutMs, async () => ((await getText(url)).status === 200 ? true : undefined));
+/**
+ * Waits until GET `url` answers 200 (a service's /readyz or /healthz). With `watched`, the wait
+ * fails as soon as one of those processes exits, and its error carries their output: a service
+ * that dies at start is otherwise only a connection refused for the whole timeout, with no trace
+ * of why in a CI log.
+ */
+export async function untilOk(what: string, url: string, timeoutMs = 30_000, watched: readonly ServiceProcess[] = []): Promise<void> {
+  let exited: ServiceProcess | undefined;
+  try {
+    await eventually(what, timeoutMs, async () => {
+      exited = watched.find(hasExited);
+      if (exited !== undefined) return true;
+      return (await getText(url)).status === 200 ? true : undefined;
+    });
+  } catch (error) {
+    if (watched.length === 0) throw error;
+    throw new Error(`${(error as Error).message}\n${serviceLogs(watched)}`, { cause: error });
+  }
+  if (exited !== undefined) {
+    const { exitCode, signalCode } = exited.child;
+    throw new Error(`${exited.name} exited (${signalCode ?? `code ${String(exitCode)}`}) while waiting for ${what}\n${serviceLogs(watched)}`);
+  }
+}
+
+function hasExited(service: ServiceProcess): boolean {
+  return service.child.exitCode !== null || service.child.signalCode !== null;
 }
 
 /** What a proxy's admin /readyz says about the routing config it applies. */

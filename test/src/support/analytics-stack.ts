@@ -69,15 +69,15 @@ export async function startAnalyticsStack(options: {
   };
   try {
     for (const port of [configPort, analyticsPort]) {
-      await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`, 60_000);
+      await untilOk(`readyz on ${port}`, `http://127.0.0.1:${port}/readyz`, 60_000, services);
     }
     for (const admin of proxyAdminUrls) {
-      await untilOk(`proxy ${admin} listening`, `${admin}/healthz`);
+      await untilOk(`proxy ${admin} listening`, `${admin}/healthz`, undefined, services);
     }
   } catch (error) {
-    const logs = stack.logs();
+    // The wait's error already carries every service's output.
     await stack.stop();
-    throw new Error(`${String(error)}\n${logs}`);
+    throw error;
   }
   return stack;
 }
@@ -102,7 +102,7 @@ export async function startBackend(version: string, settings: Record<string, num
       if (seen !== 200) throw new Error(`demo backend ${url} refused settings ${JSON.stringify(patch)}: ${seen}`);
     },
   };
-  await untilOk(`backend ${url}`, `${url}/_demo/settings`, 15_000);
+  await untilOk(`backend ${url}`, `${url}/_demo/settings`, 15_000, [child]);
   await backend.settings(settings);
   return backend;
 }
