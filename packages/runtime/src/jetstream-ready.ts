@@ -1,6 +1,7 @@
 import { JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { waitFor } from './permission-wait.js';
 
 /** JetStream's own "try again" answer: its cluster has no leader for the request yet. */
 const UNAVAILABLE_STATUS = 503;
@@ -18,26 +19,20 @@ export function isJetStreamStarting(error: unknown): boolean {
   return error instanceof Error && error.name === 'JetStreamNotEnabled';
 }
 
-const FIRST_DELAY_MS = 250;
-const MAX_DELAY_MS = 5_000;
-
 /**
  * Resolves once JetStream answers on `nc`, so a service that creates its streams and bucket at
  * start waits for a cluster that is still electing its leader instead of dying of the first
  * timeout. Says why on each try; throws any other error, and stops when `nc` closes.
  */
 export async function untilJetStreamAnswers(nc: NatsConnection, logger: Logger): Promise<void> {
-  for (let delay = FIRST_DELAY_MS; ; delay = Math.min(MAX_DELAY_MS, delay * 2)) {
-    try {
-      await jetstreamManager(nc);
-      return;
-    } catch (error) {
-      if (!isJetStreamStarting(error) || nc.isClosed()) throw error;
+  await waitFor(
+    () => jetstreamManager(nc),
+    isJetStreamStarting,
+    () => nc.isClosed(),
+    (error, delayMs) =>
       logger.warn(
-        { server: nc.getServer(), error: (error as Error).message, retryInMs: delay },
+        { server: nc.getServer(), error: (error as Error).message, retryInMs: delayMs },
         'JetStream does not answer yet (a cluster still electing its leader, or nats-server without -js); retrying',
-      );
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+      ),
+  );
 }
