@@ -14,6 +14,7 @@ import { printTable, type BenchRow } from './table.js';
 import { backendConfig, proxyConfig, startNginx, type RunningNginx } from './proxy/nginx.js';
 import { pacingScript, runWrk, type WrkResult } from './proxy/wrk.js';
 import { cpuMsOf } from './proxy/cpu.js';
+import { describeMachineBefore } from './machine-busy.js';
 import { stopChild } from './stop-child.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -140,6 +141,8 @@ function pairedMedian(byRound: ByRound, a: string, b: string, compare: (a: Measu
 const TWO_WORKERS = 'graylane, 2 workers';
 
 async function main(): Promise<void> {
+  // Measured before anything of the bench starts: the bench's own processes are not "something else".
+  console.log(await describeMachineBefore());
   const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
   const [backendPort, canaryPort, nginxPort, httpProxyPort, undiciPort, graylanePort, twoWorkersPort, nodeAnswersPort, minimalPort] = ports as [number, number, number, number, number, number, number, number, number];
   const backend: RunningNginx = await startNginx(join(dir, 'backend'), backendConfig(join(dir, 'backend'), [backendPort, canaryPort]), backendPort, LOAD_CPU);
