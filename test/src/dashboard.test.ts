@@ -1,10 +1,12 @@
 // The dashboard in Debian's Chromium against the whole stack with real traffic: NATS, ClickHouse,
 // config (with a named API token), analytics, a proxy and demo backends. What the page draws must
 // be what the APIs answer; changes made with the CLI, by the guardrails and from the page's own
-// buttons must show within seconds. Saves the screenshots the README shows.
+// buttons must show within seconds. Takes the screenshots the README shows: into a temporary
+// folder, so a test run leaves the working tree as it was, or, to refresh the README's, into
+// GRAYLANE_SCREENSHOTS_DIR (relative to the repository root: docs/images).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, REPO_ROOT } from '@graylane/testkit';
@@ -15,12 +17,13 @@ import { applyRollout, paceLoad, startAnalyticsStack, startBackend, type Analyti
 // The Debian package, never a download.
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'ops-token-0123456789abcdef';
-const IMAGES = join(REPO_ROOT, 'docs', 'images');
+const SCREENSHOTS_DIR = process.env.GRAYLANE_SCREENSHOTS_DIR;
 const BASE = { latencyMs: 20, tailRate: 0.02, tailMs: 20 };
 
 let stack: AnalyticsStack;
 let context: BrowserContext;
 let profile = '';
+let images = '';
 const backends: BackendProcess[] = [];
 let shopCanary: BackendProcess;
 
@@ -98,13 +101,15 @@ beforeAll(async () => {
     viewport: { width: 1400, height: 1000 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
-  mkdirSync(IMAGES, { recursive: true });
+  images = SCREENSHOTS_DIR === undefined ? mkdtempSync(join(tmpdir(), 'graylane-screenshots-')) : resolve(REPO_ROOT, SCREENSHOTS_DIR);
+  mkdirSync(images, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
   await context?.close();
   await Promise.all([stack?.stop(), ...backends.map((backend) => backend.process.stop())]);
   if (profile !== '') rmSync(profile, { recursive: true, force: true });
+  if (SCREENSHOTS_DIR === undefined && images !== '') rmSync(images, { recursive: true, force: true });
 });
 
 describe('the dashboard in Chromium, on the whole stack', () => {
@@ -120,7 +125,7 @@ describe('the dashboard in Chromium, on the whole stack', () => {
         return rows.length === 2 && rows[0]?.[0] === 'search' && shop?.[2] === '50 %' && shop[6] !== '–' && shop[5] !== '–' ? true : undefined;
       });
       expect((await cells(overview, 'rollouts')).find((row) => row[0] === 'shop')?.[3]).toBe('step 1 of 2');
-      await overview.screenshot({ path: join(IMAGES, 'dashboard-overview.png'), fullPage: true });
+      await overview.screenshot({ path: join(images, 'dashboard-overview.png'), fullPage: true });
 
       // The rollout page: P99 series of both pools, point for point the series API's, for every
       // bucket that is finished (the newest still fills up between the two reads).
@@ -179,7 +184,7 @@ describe('the dashboard in Chromium, on the whole stack', () => {
       // The last two minutes fill the chart's width for the picture.
       await page.selectOption('#since', '2m');
       await page.waitForTimeout(2_500);
-      await page.screenshot({ path: join(IMAGES, 'dashboard-rollout.png'), fullPage: true });
+      await page.screenshot({ path: join(images, 'dashboard-rollout.png'), fullPage: true });
 
       // Abort from the page: refused signed out and with a wrong token, saying why; done with the token.
       const search = await open('/rollout?rollout=search&since=5m', errors);
