@@ -117,12 +117,19 @@ describe('progressive steps', () => {
     const waiting = { table: withRecord(atGate.table, second), version: 2 };
     expect(advanceSteps(waiting.table, at(3600))).toEqual([]);
     expect(codeOf(() => planCommand('resume', { name: 'checkout' }, waiting, at(20)))).toBe(
-      'GRAYLANE_CONFLICT: rollout "checkout" is progressing and not waiting at a manual gate',
+      'GRAYLANE_CONFLICT: rollout "checkout" waits at the manual gate of its last step, with no step after it to resume to: promote it to finish',
     );
     expect(last(run([['promote', { name: 'checkout' }, at(20)]], waiting)).table.rollouts.checkout).toMatchObject({
       state: 'promoted',
       spec: { stable: { name: 'v2' }, traffic: { weight: 0 } },
     });
+  });
+
+  it('refuse resume during a step\'s pause, naming why', () => {
+    const holding = last(run([['apply', { spec: spec([{ weight: 5, pause: '10s' }, { weight: 50 }]) }]]));
+    expect(codeOf(() => planCommand('resume', { name: 'checkout' }, holding, at(5)))).toBe(
+      'GRAYLANE_CONFLICT: rollout "checkout" is progressing and not waiting at a manual gate',
+    );
   });
 
   it('stamp each step as the step driver, replacing the operator\'s reason', () => {

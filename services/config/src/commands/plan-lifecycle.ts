@@ -6,7 +6,7 @@ import {
   type RolloutState,
 } from '@graylane/contracts';
 import { promoted, recordOf, stamped, writePlan, type CommandPlan, type EarlierTable, type TableAt } from '../plan/plan-core.js';
-import { advanceManualGate, firstStep, restartedStep } from '../steps/plan-steps.js';
+import { advanceManualGate, firstStep, restartedStep, waitsAtLastGate } from '../steps/plan-steps.js';
 
 /** Fails with GRAYLANE_CONFLICT unless the rollout is in one of `allowed` states. */
 function requireState(record: RolloutRecordV1, verb: string, allowed: RolloutState[]): void {
@@ -39,9 +39,10 @@ export function planResume(command: LifecycleCommandV1, current: TableAt, now: D
   } else if (existing.state === 'progressing') {
     const passed = advanceManualGate(existing, now);
     if (passed === undefined) {
-      throw new GraylaneError('GRAYLANE_CONFLICT', `rollout "${existing.name}" is progressing and not waiting at a manual gate`, {
-        field: '/name',
-      });
+      const why = waitsAtLastGate(existing)
+        ? `rollout "${existing.name}" waits at the manual gate of its last step, with no step after it to resume to: promote it to finish`
+        : `rollout "${existing.name}" is progressing and not waiting at a manual gate`;
+      throw new GraylaneError('GRAYLANE_CONFLICT', why, { field: '/name' });
     }
     record = passed;
   } else {

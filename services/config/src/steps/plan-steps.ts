@@ -43,6 +43,13 @@ export function advanceManualGate(record: RolloutRecordV1, now: Date): RolloutRe
   return record.step.index + 1 < steps.length ? atStep(record, record.step.index + 1, now) : undefined;
 }
 
+/** True when the rollout waits at a manual gate that is its last step: only `promote` moves it on. */
+export function waitsAtLastGate(record: RolloutRecordV1): boolean {
+  const steps = record.spec.steps ?? [];
+  const index = record.step?.index;
+  return index !== undefined && index === steps.length - 1 && steps[index]?.pause === undefined;
+}
+
 /** The progressing rollouts whose current step has a pause that has run out. */
 export function dueSteps(table: RoutingTableV1, now: Date): RolloutRecordV1[] {
   return Object.values(table.rollouts).filter((record) => {
