@@ -2,9 +2,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ErrorBodyV1 } from './commands.js';
 import { ReportV1, VerdictV1 } from './report.js';
 
-/** The three tests of the sequential guardrail. */
-export const GuardrailTestName = Type.Union([Type.Literal('latency-median'), Type.Literal('latency-tail'), Type.Literal('error-rate')]);
-export type GuardrailTestName = Static<typeof GuardrailTestName>;
+/** The three tests of the sequential guardrail, in the order it runs and reports them. */
+export const GUARDRAIL_TESTS = ['latency-median', 'latency-tail', 'error-rate'] as const;
+export const GuardrailTestName = Type.Union(GUARDRAIL_TESTS.map((name) => Type.Literal(name)));
+export type GuardrailTestName = (typeof GUARDRAIL_TESTS)[number];
 
 /** One test's figures in a verdict: what it counted in the window, and its evidence since the reset. */
 export const TestEvidenceV1 = Type.Object({

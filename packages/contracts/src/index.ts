@@ -84,6 +84,7 @@ export { SideEvidenceV1, BreachKind, RollbackEventV1, ConfigChangedEventV1 } fro
 export { SESSION_BINDING_SUBJECT, SessionBindingChangedV1 } from './session-binding.js';
 export { ReportRequestV1, PoolReportV1, ReportV1, ReportReplyV1, VerdictOutcome, VerdictV1 } from './report.js';
 export {
+  GUARDRAIL_TESTS,
   GuardrailTestName,
   TestEvidenceV1,
   EvidenceSummaryV1,

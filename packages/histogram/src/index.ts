@@ -9,4 +9,4 @@ export {
 } from './layout.js';
 export { HistogramDecodeError } from './errors.js';
 export { LatencyHistogram } from './latency-histogram.js';
-export { quantileFromEntries } from './quantile.js';
+export { quantileFromEntries, rankOf } from './quantile.js';

@@ -1,10 +1,11 @@
-import { BUCKET_COUNT, bucketValueUs } from '@graylane/histogram';
+import { GUARDRAIL_TESTS, type GuardrailTestName } from '@graylane/contracts';
+import { BUCKET_COUNT, bucketValueUs, rankOf } from '@graylane/histogram';
 import { msOfUs } from '../latency-ms.js';
 import { addWindowEvidence, hypergeometricUpperTail, mixtureEValue, noEvidence, type MarkedCounts } from './statistics.js';
 
-/** The three conditional tests the guardrail runs on every window. */
-export const GUARDRAIL_TESTS = ['latency-median', 'latency-tail', 'error-rate'] as const;
-export type GuardrailTest = (typeof GUARDRAIL_TESTS)[number];
+/** The three conditional tests the guardrail runs on every window (named in contracts: its verdicts carry them). */
+export { GUARDRAIL_TESTS };
+export type GuardrailTest = GuardrailTestName;
 
 /** Pooled quantile whose bucket is each latency test's threshold: requests above it are marked. */
 const THRESHOLD_QUANTILE: Record<Exclude<GuardrailTest, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
@@ -66,7 +67,7 @@ export class SideTotals {
     let total = 0;
     for (let b = this.low; b <= this.high; b += 1) total += this.counts[b] ?? 0;
     if (total === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * total));
+    const rank = rankOf(q, total);
     let seen = 0;
     for (let b = this.low; b <= this.high; b += 1) {
       seen += this.counts[b] ?? 0;
@@ -163,7 +164,7 @@ function pooledQuantileBucket(merged: ReadonlyArray<readonly [number, number]>, 
   let total = 0;
   for (const [, count] of merged) total += count;
   if (total === 0) return -1;
-  const rank = Math.max(1, Math.ceil(q * total));
+  const rank = rankOf(q, total);
   let seen = 0;
   for (const [bucket, count] of merged) {
     seen += count;
