@@ -30,24 +30,28 @@ function atStep(record: RolloutRecordV1, index: number, now: Date): RolloutRecor
   return { ...record, spec: { ...record.spec, traffic: { ...record.spec.traffic, weight } }, step: { index, startedAt: now.toISOString() } };
 }
 
+/** The index of the manual gate (a step without a pause) the rollout waits at, or undefined. */
+function manualGateIndex(record: RolloutRecordV1): number | undefined {
+  const index = record.step?.index;
+  if (index === undefined) return undefined;
+  const current = record.spec.steps?.[index];
+  return current !== undefined && current.pause === undefined ? index : undefined;
+}
+
 /**
- * Passes a manual gate (a step without a pause) that has a step after it: the record moved to
- * that next step. Undefined when the rollout is not waiting at such a gate, and also when the
- * gate is the last step: nothing comes after it, so `resume` does not promote; `promote` does.
+ * Passes a manual gate that has a step after it: the record moved to that next step. Undefined
+ * when the rollout is not waiting at such a gate, and also when the gate is the last step:
+ * nothing comes after it, so `resume` does not promote; `promote` does.
  */
 export function advanceManualGate(record: RolloutRecordV1, now: Date): RolloutRecordV1 | undefined {
-  const steps = record.spec.steps ?? [];
-  if (record.step === undefined) return undefined;
-  const current = steps[record.step.index];
-  if (current === undefined || current.pause !== undefined) return undefined;
-  return record.step.index + 1 < steps.length ? atStep(record, record.step.index + 1, now) : undefined;
+  const index = manualGateIndex(record);
+  return index !== undefined && index + 1 < (record.spec.steps?.length ?? 0) ? atStep(record, index + 1, now) : undefined;
 }
 
 /** True when the rollout waits at a manual gate that is its last step: only `promote` moves it on. */
 export function waitsAtLastGate(record: RolloutRecordV1): boolean {
-  const steps = record.spec.steps ?? [];
-  const index = record.step?.index;
-  return index !== undefined && index === steps.length - 1 && steps[index]?.pause === undefined;
+  const index = manualGateIndex(record);
+  return index !== undefined && index === (record.spec.steps?.length ?? 0) - 1;
 }
 
 /** The progressing rollouts whose current step has a pause that has run out. */
