@@ -3,12 +3,8 @@ import { BUCKET_COUNT, bucketValueUs, rankOf } from '@graylane/histogram';
 import { msOfUs } from '../latency-ms.js';
 import { addWindowEvidence, hypergeometricUpperTail, mixtureEValue, noEvidence, type MarkedCounts } from './statistics.js';
 
-/** The three conditional tests the guardrail runs on every window (named in contracts: its verdicts carry them). */
-export { GUARDRAIL_TESTS };
-export type GuardrailTest = GuardrailTestName;
-
 /** Pooled quantile whose bucket is each latency test's threshold: requests above it are marked. */
-const THRESHOLD_QUANTILE: Record<Exclude<GuardrailTest, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
+const THRESHOLD_QUANTILE: Record<Exclude<GuardrailTestName, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
 
 /** One side's traffic in one window: counts and its summed latency histogram. */
 export interface SideStats {
@@ -21,7 +17,7 @@ export interface SideStats {
 
 /** What one test saw in the newest window, and where its evidence stands since the reset. */
 export interface WindowTest {
-  readonly test: GuardrailTest;
+  readonly test: GuardrailTestName;
   /** This window's counts: canary's share of the marked requests. */
   readonly window: MarkedCounts;
   /** For latency tests: the window's shared threshold (upper edge of the pooled quantile's bucket), ms. */
@@ -93,7 +89,7 @@ export class Evidence {
   inconclusiveStreak = 0;
   stable = new SideTotals();
   canary = new SideTotals();
-  private logProducts: Record<GuardrailTest, Float64Array> = {
+  private logProducts: Record<GuardrailTestName, Float64Array> = {
     'latency-median': noEvidence(),
     'latency-tail': noEvidence(),
     'error-rate': noEvidence(),

@@ -1,5 +1,15 @@
-import { parseDuration, type AnalysisSpecV1, type AnalysisSpecV2, type BreachKind, type SideEvidenceV1, type TestEvidenceV1, type VerdictOutcome } from '@graylane/contracts';
-import { Evidence, GUARDRAIL_TESTS, type GuardrailTest, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
+import {
+  GUARDRAIL_TESTS,
+  parseDuration,
+  type AnalysisSpecV1,
+  type AnalysisSpecV2,
+  type BreachKind,
+  type GuardrailTestName,
+  type SideEvidenceV1,
+  type TestEvidenceV1,
+  type VerdictOutcome,
+} from '@graylane/contracts';
+import { Evidence, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
 
 export { Evidence, type SideStats } from './evidence.js';
 
@@ -77,7 +87,7 @@ export interface Judgement {
 }
 
 /** Quantile each latency test's effect is measured at. */
-const EFFECT_QUANTILE: Record<Exclude<GuardrailTest, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
+const EFFECT_QUANTILE: Record<Exclude<GuardrailTestName, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
 
 /**
  * Adds one window to `evidence` and judges the rollout on everything since the evidence began.
