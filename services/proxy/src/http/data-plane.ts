@@ -138,8 +138,8 @@ export function buildDataPlane(deps: DataPlaneDeps): DataPlane {
     const version = table.version;
     void decider
       .lookUp(step)
-      .then(() => {
-        if (!req.destroyed) forward(req, res, version, rollout, decider.decidePending(step));
+      .then((answer) => {
+        if (!req.destroyed) forward(req, res, version, rollout, decider.decidePending(step, answer));
       })
       .catch((error: unknown) => routingFailed(req, res, error));
   };

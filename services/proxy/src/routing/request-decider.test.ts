@@ -5,6 +5,7 @@ import { BindingStore, NONE } from '../session/binding-store.js';
 import { signOverride } from './override-signature.js';
 import { PendingDecision, RequestDecider } from './request-decider.js';
 import { NodeRequestFacts } from './request-facts.js';
+import { LateRedis } from '../test-support/late-redis.js';
 import { TrustedProxies } from '../forward/trusted-proxies.js';
 
 const SECRET = 'tester-secret-0123456789';
@@ -92,6 +93,24 @@ describe('RequestDecider, one way through', () => {
     // The request's facts were only read (frozen: a write would throw), and the next request hits the cache.
     expect(decider.decide(rollout, request)).toMatchObject({ side: 'canary', reason: 'session' });
     expect(decider.reasons.session).toBe(2);
+  });
+
+  it('decides a request by the binding Redis answered in time, though another request\'s late lookup changed the rollout meanwhile', async () => {
+    const redis = new LateRedis();
+    redis.values.set('graylane:session:checkout:bound', rollout.bindingValue('canary'));
+    const bindings = new BindingStore(redis.client, { deadlineMs: 20, cacheEntries: 10, cacheTtlMs: 60_000, now: () => NOW });
+    const decider = new RequestDecider({ bindings });
+    // A new session's lookup misses its deadline (Redis is slow)...
+    const late = decider.decide(rollout, facts({ cookie: 'SID=new', 'x-user-id': 'u1' })) as PendingDecision;
+    const lateAnswer = await decider.lookUp(late);
+    // ...while a bound session's lookup is sent; the first request is then decided by weight and bound with SET NX.
+    const bound = decider.decide(rollout, facts({ cookie: 'SID=bound', 'x-user-id': 'u2' })) as PendingDecision;
+    const boundLookup = decider.lookUp(bound);
+    expect(decider.decidePending(late, lateAnswer)).toMatchObject({ side: 'stable', reason: 'weight' });
+    // Redis answers the bound session in time: its request goes where its binding says.
+    redis.answer();
+    expect(decider.decidePending(bound, await boundLookup)).toMatchObject({ side: 'canary', reason: 'session' });
+    expect(redis.values.get('graylane:session:checkout:bound')).toBe(rollout.bindingValue('canary'));
   });
 
   it('explains without writing a binding or counting a decision', async () => {

@@ -10,7 +10,7 @@ import {
   type RequestFacts,
   type Side,
 } from '@graylane/routing';
-import { NONE, type BindingStore, type LookupKeys } from '../session/binding-store.js';
+import { NONE, UNANSWERED, type BindingStore, type LookupAnswer, type LookupKeys } from '../session/binding-store.js';
 import { OVERRIDE_HEADER, verifyOverride } from './override-signature.js';
 
 /** What the decider may use; every part is optional, so a proxy without Redis or a secret still routes. */
@@ -26,7 +26,7 @@ export interface RequestDeciderOptions {
 
 /**
  * A request the local cache could not decide: the Redis lookups it needs ({@link keys}) and what
- * was already found. The caller awaits {@link RequestDecider.lookUp} and then
+ * was already found. The caller awaits {@link RequestDecider.lookUp} and passes its answer to
  * {@link RequestDecider.decidePending}; nothing goes back into the request's facts.
  */
 export class PendingDecision {
@@ -61,9 +61,9 @@ export interface Explanation {
  *
  * - {@link decide} (synchronous) answers from the local cache: a Decision, or, on a miss, a
  *   {@link PendingDecision} naming the Redis lookups;
- * - {@link lookUp} asks Redis (resolves by the deadline, never rejects);
- * - {@link decidePending} then decides from what the cache knows; what it still does not know
- *   (Redis missed its deadline, or an upgrade that does not wait) counts as unknown.
+ * - {@link lookUp} asks Redis (resolves by the deadline with its answer, never rejects);
+ * - {@link decidePending} then decides from that answer, or from what the cache knows now; what
+ *   neither knows (Redis missed its deadline, or an upgrade that does not wait) counts as unknown.
  *
  * A decision for traffic is counted and writes a new session binding afterwards. {@link explain}
  * is the explain endpoint's own path: it always looks up, and writes and counts nothing.
@@ -145,21 +145,24 @@ export class RequestDecider {
     return this.finish(rollout, facts, override, binding, listing, idText, idStart, idEnd, true);
   }
 
-  /** Asks Redis what `pending` misses, into the local cache; resolves by the deadline, never rejects. */
-  lookUp(pending: PendingDecision): Promise<void> {
+  /** Asks Redis what `pending` misses (cached for later requests); resolves by the deadline with the answer, never rejects. */
+  lookUp(pending: PendingDecision): Promise<LookupAnswer> {
     const bindings = this.options.bindings;
-    return bindings === undefined ? Promise.resolve() : bindings.lookUp(pending.keys);
+    return bindings === undefined ? Promise.resolve(UNANSWERED) : bindings.lookUp(pending.keys);
   }
 
-  /** The decision of a pending request from what the cache knows now; what it still misses counts as unknown. */
-  decidePending(pending: PendingDecision): Decision {
+  /**
+   * The decision of a pending request from Redis's `answer` to its own lookup, else from what the
+   * cache knows now; what neither knows counts as unknown.
+   */
+  decidePending(pending: PendingDecision, answer: LookupAnswer = UNANSWERED): Decision {
     const { rollout, keys, sessionId } = pending;
     const bindings = this.options.bindings;
     let binding = pending.binding;
     let listing = pending.listing;
     if (bindings !== undefined) {
-      if (keys.sessionId !== undefined) binding = bindings.cachedBinding(rollout.name, keys.sessionId);
-      if (keys.userKey !== undefined) listing = bindings.cachedListing(rollout.name, keys.userKey);
+      if (keys.sessionId !== undefined) binding = answer.binding ?? bindings.cachedBinding(rollout.name, keys.sessionId);
+      if (keys.userKey !== undefined) listing = answer.listing ?? bindings.cachedListing(rollout.name, keys.userKey);
     }
     return this.finish(rollout, pending.facts, pending.override, binding, listing, sessionId, 0, sessionId?.length ?? 0, binding !== undefined);
   }
@@ -186,9 +189,9 @@ export class RequestDecider {
         allowSet: rollout.userSets.allow,
         denySet: rollout.userSets.deny,
       };
-      if (keys.sessionId !== undefined || keys.userKey !== undefined) await bindings.lookUp(keys);
-      if (sessionId !== undefined) binding = bindings.cachedBinding(rollout.name, sessionId);
-      if (userKey !== undefined) listing = bindings.cachedListing(rollout.name, userKey);
+      const answer = keys.sessionId !== undefined || keys.userKey !== undefined ? await bindings.lookUp(keys) : UNANSWERED;
+      if (sessionId !== undefined) binding = answer.binding ?? bindings.cachedBinding(rollout.name, sessionId);
+      if (userKey !== undefined) listing = answer.listing ?? bindings.cachedListing(rollout.name, userKey);
     }
     const listedUser = listedUserOf(listing);
     const found: FoundFacts = { sessionBinding: binding === NONE ? undefined : binding, override, listedUser };

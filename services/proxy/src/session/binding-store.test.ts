@@ -1,49 +1,9 @@
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { LateRedis } from '../test-support/late-redis.js';
 import { BindingStore, bindingKey, NONE, type LookupKeys } from './binding-store.js';
 
-/** Redis whose pipelined answers arrive only when the test says so: a lookup stays in flight meanwhile. */
-class LateRedis {
-  readonly values = new Map<string, string>();
-  private readonly waiting: (() => void)[] = [];
-
-  pipeline(): unknown {
-    const reads: (() => [null, unknown])[] = [];
-    const chain = {
-      get: (key: string) => {
-        // Redis answers with what it held when the command ran, not when the answer arrives.
-        const value = this.values.get(key) ?? null;
-        reads.push(() => [null, value]);
-        return chain;
-      },
-      pexpire: () => {
-        reads.push(() => [null, 1]);
-        return chain;
-      },
-      sismember: (set: string) => {
-        reads.push(() => [null, set === 'allowed' ? 1 : 0]);
-        return chain;
-      },
-      exec: () => new Promise((resolve) => this.waiting.push(() => resolve(reads.map((read) => read())))),
-    };
-    return chain;
-  }
-
-  /** SET [NX]: Redis applies a write when it runs, before any answer still in flight is delivered. */
-  set(key: string, value: string, ...options: string[]): Promise<string | null> {
-    if (options.includes('NX') && this.values.has(key)) return Promise.resolve(null);
-    this.values.set(key, value);
-    return Promise.resolve('OK');
-  }
-
-  /** Delivers every answer still in flight. */
-  answer(): void {
-    for (const deliver of this.waiting.splice(0)) deliver();
-  }
-}
-
 const store = (redis: LateRedis): BindingStore =>
-  new BindingStore(redis as unknown as Redis, { deadlineMs: 1_000, cacheEntries: 100, cacheTtlMs: 60_000, now: () => 0 });
+  new BindingStore(redis.client, { deadlineMs: 1_000, cacheEntries: 100, cacheTtlMs: 60_000, now: () => 0 });
 const lookupOf = (sessionId: string, userKey?: string): LookupKeys => ({
   rollout: 'checkout',
   sessionId,
@@ -60,8 +20,31 @@ describe('BindingStore lookups in flight when a binding changes', () => {
     redis.values.set(bindingKey('checkout', 's1'), 'canary:v2');
     const lookup = bindings.lookUp(lookupOf('s1'));
     redis.answer();
-    await lookup;
+    expect(await lookup).toEqual({ binding: 'canary:v2', listing: undefined });
     expect(bindings.cachedBinding('checkout', 's1')).toBe('canary:v2');
+  });
+
+  it('answer the request that asked with the binding Redis held, when a change of another session keeps it out of the cache', async () => {
+    const redis = new LateRedis();
+    const bindings = store(redis);
+    redis.values.set(bindingKey('checkout', 's2'), 'canary:v2');
+    const lookup = bindings.lookUp(lookupOf('s2', 'user-2'));
+    // Meanwhile a request of another session missed its deadline and bound it with SET NX.
+    bindings.bind('checkout', 's1', 'stable:v1', 60_000, false);
+    redis.answer();
+    expect(await lookup).toEqual({ binding: 'canary:v2', listing: 'allow' });
+    expect(bindings.cachedBinding('checkout', 's2')).toBeUndefined();
+  });
+
+  it('answer "unbound" as unknown when a change meanwhile may have bound the session', async () => {
+    const redis = new LateRedis();
+    const bindings = store(redis);
+    const lookup = bindings.lookUp(lookupOf('s1'));
+    // A concurrent request of the same session missed its deadline and bound it with SET NX.
+    bindings.bind('checkout', 's1', 'canary:v2', 60_000, false);
+    redis.answer();
+    expect(await lookup).toEqual({ binding: undefined, listing: undefined });
+    expect(bindings.cachedBinding('checkout', 's1')).toBeUndefined();
   });
 
   it('do not bring back a binding that another proxy cleared with the whole rollout', async () => {
@@ -101,9 +84,9 @@ describe('BindingStore lookups in flight when a binding changes', () => {
 
   it('do not cache "unbound" over the binding this proxy wrote after missing the deadline', async () => {
     const redis = new LateRedis();
-    const bindings = new BindingStore(redis as unknown as Redis, { deadlineMs: 1, cacheEntries: 100, cacheTtlMs: 60_000, now: () => 0 });
+    const bindings = new BindingStore(redis.client, { deadlineMs: 1, cacheEntries: 100, cacheTtlMs: 60_000, now: () => 0 });
     // The lookup misses its deadline; the request is decided without it and bound with SET NX.
-    await bindings.lookUp(lookupOf('s1'));
+    expect(await bindings.lookUp(lookupOf('s1'))).toEqual({ binding: undefined, listing: undefined });
     bindings.bind('checkout', 's1', 'canary:v2', 60_000, false);
     // Redis's answer, from before the write, arrives late: it must not make the next request think the session is unbound.
     redis.answer();

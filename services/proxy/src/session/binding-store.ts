@@ -42,6 +42,22 @@ export interface LookupKeys {
   denySet: string | undefined;
 }
 
+/**
+ * What Redis answered one request's lookup by its deadline, whether or not the cache kept it: the
+ * request is decided by this, so an answer the cache must not keep (see {@link BindingStore.lookUp})
+ * still routes the request that asked. A part is undefined when it was not asked, not answered in
+ * time, or failed.
+ */
+export interface LookupAnswer {
+  /** the binding, {@link NONE} when Redis holds none */
+  readonly binding: string | undefined;
+  /** 'allow', 'deny', or {@link NONE} */
+  readonly listing: string | undefined;
+}
+
+/** The answer of a lookup that missed its deadline or failed: nothing known. */
+export const UNANSWERED: LookupAnswer = Object.freeze({ binding: undefined, listing: undefined });
+
 /** One rollout's local caches, and how many binding changes it has seen (see {@link BindingStore.lookUp}). */
 interface RolloutCaches {
   readonly sessions: BoundedCache<string>;
@@ -135,10 +151,15 @@ export class BindingStore {
 
   /**
    * Asks Redis, in one round trip, for the binding (refreshing its TTL, so an active session
-   * stays bound) and the user's set membership, and caches the answers. Resolves by the deadline
-   * at the latest; never rejects.
+   * stays bound) and the user's set membership, caches the answers, and returns them for the
+   * request that asked. Resolves by the deadline at the latest ({@link UNANSWERED}); never rejects.
+   *
+   * When a binding of the rollout changed while the lookup was in flight (a move, a clear, or an
+   * `SET NX` after a missed deadline), Redis may have answered from before the change: the binding
+   * is then not cached, and "unbound" is returned as unknown, so the request writes only if still
+   * unbound. A binding Redis did hold is returned: it routed this request when it was sent.
    */
-  async lookUp(keys: LookupKeys): Promise<void> {
+  async lookUp(keys: LookupKeys): Promise<LookupAnswer> {
     this.stats.redisLookups++;
     const changesBefore = this.cachesOf(keys.rollout).changes;
     const pipeline = this.redis.pipeline();
@@ -149,11 +170,10 @@ export class BindingStore {
       pipeline.sismember(keys.denySet ?? 'graylane:none', userKey).sismember(keys.allowSet ?? 'graylane:none', userKey);
     }
     const work = pipeline.exec().then(
-      (results) => {
-        this.store(keys, results ?? [], changesBefore);
-      },
+      (results) => this.store(keys, results ?? [], changesBefore),
       () => {
         this.stats.redisErrors++;
+        return UNANSWERED;
       },
     );
     let timer: NodeJS.Timeout | undefined;
@@ -162,7 +182,9 @@ export class BindingStore {
     });
     const outcome = await Promise.race([work, late]);
     clearTimeout(timer);
-    if (outcome === 'late') this.stats.deadlineMisses++;
+    if (outcome !== 'late') return outcome;
+    this.stats.deadlineMisses++;
+    return UNANSWERED;
   }
 
   /**
@@ -229,19 +251,25 @@ export class BindingStore {
   }
 
   /**
-   * `changesBefore`: the rollout's change count when the lookup was sent. When a binding of the
-   * rollout was moved or cleared meanwhile (here or announced by another proxy), Redis may have
-   * answered from before the change, so the session answer is not cached: the next request asks again.
+   * Caches Redis's answers and returns them (see {@link lookUp}). `changesBefore`: the rollout's
+   * change count when the lookup was sent. When a binding of the rollout changed meanwhile (here
+   * or announced by another proxy), the session answer may predate the change, so it is not
+   * cached (the next request asks again) and "unbound" is returned as unknown.
    */
-  private store(keys: LookupKeys, results: [Error | null, unknown][], changesBefore: number): void {
+  private store(keys: LookupKeys, results: [Error | null, unknown][], changesBefore: number): LookupAnswer {
     const now = this.now();
     const caches = this.cachesOf(keys.rollout);
+    let binding: string | undefined;
+    let listing: ListedUser | typeof NONE | undefined;
     let index = 0;
     if (keys.sessionId !== undefined) {
       const [error, value] = results[index] ?? [null, null];
       index += 2;
       if (error === null) {
-        if (caches.changes === changesBefore) caches.sessions.set(keys.sessionId, typeof value === 'string' ? value : NONE, now, keys.sessionTtlMs);
+        const found = typeof value === 'string' ? value : NONE;
+        const current = caches.changes === changesBefore;
+        if (current) caches.sessions.set(keys.sessionId, found, now, keys.sessionTtlMs);
+        binding = current || found !== NONE ? found : undefined;
       } else {
         this.stats.redisErrors++;
       }
@@ -250,12 +278,13 @@ export class BindingStore {
       const [denyError, denied] = results[index] ?? [null, 0];
       const [allowError, allowed] = results[index + 1] ?? [null, 0];
       if (denyError === null && allowError === null) {
-        const listing: ListedUser | typeof NONE = denied === 1 ? 'deny' : allowed === 1 ? 'allow' : NONE;
+        listing = denied === 1 ? 'deny' : allowed === 1 ? 'allow' : NONE;
         caches.users.set(keys.userKey, listing, now);
       } else {
         this.stats.redisErrors++;
       }
     }
+    return { binding, listing };
   }
 
   /** The caches of a rollout whose bindings are being changed now: lookups in flight will not cache their answers. */
