@@ -154,7 +154,7 @@ export class BindingStore {
    * stays bound) and the user's set membership, caches the answers, and returns them for the
    * request that asked. Resolves by the deadline at the latest ({@link UNANSWERED}); never rejects.
    *
-   * When a binding of the rollout changed while the lookup was in flight (a move, a clear, or an
+   * When a binding of the rollout changed while the lookup was in flight (a move, a clear, or a
    * `SET NX` after a missed deadline), Redis may have answered from before the change: the binding
    * is then not cached, and "unbound" is returned as unknown, so the request writes only if still
    * unbound. A binding Redis did hold is returned: it routed this request when it was sent.
