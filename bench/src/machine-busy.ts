@@ -5,6 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Above this share of all CPUs busy before a run, its figures are not a quiet machine's. */
 const QUIET_BUSY_SHARE = 0.1;
 
+/**
+ * Above this share of a CPU's time taken by the hypervisor during a phase, the phase's p99 says
+ * as much about the host's other guests as about the subjects: a p99 is the worst 1 % of requests.
+ */
+const QUIET_STEAL_SHARE = 0.01;
+
 /** Busy and total CPU time of the whole machine so far (clock ticks), from /proc/stat's first line. */
 function machineCpuTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
@@ -29,4 +35,38 @@ export async function describeMachineBefore(ms = 2_000): Promise<string> {
   return share <= QUIET_BUSY_SHARE
     ? `Machine: ${facts} (quiet: at most ${QUIET_BUSY_SHARE * 100} %).`
     : `Machine: ${facts}. Not quiet (more than ${QUIET_BUSY_SHARE * 100} %): something else is running, so the figures below are noisier than a quiet machine's.`;
+}
+
+/** Clock ticks of each CPU (`cpu0`, `cpu1`, …) so far: all of them, and those the hypervisor gave to other guests. */
+export type CpuTicks = ReadonlyMap<string, { steal: number; total: number }>;
+
+export function cpuTicksNow(): CpuTicks {
+  const ticks = new Map<string, { steal: number; total: number }>();
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    if (!/^cpu\d/.test(line)) continue;
+    // cpuN user nice system idle iowait irq softirq steal …
+    const [name = '', ...fields] = line.trim().split(/\s+/);
+    const counts = fields.slice(0, 8).map(Number);
+    ticks.set(name, { steal: counts[7] ?? 0, total: counts.reduce((sum, n) => sum + n, 0) });
+  }
+  return ticks;
+}
+
+/**
+ * Says how much of each CPU's time the hypervisor took between `from` and now ("steal"): on a
+ * virtual machine whose host is busy with other guests, the bench's processes wait for a CPU in
+ * bursts no load average or `uptime` shows, and those waits land in the p99 of every subject.
+ */
+export function describeSteal(phase: string, from: CpuTicks): string {
+  const to = cpuTicksNow();
+  const shares = [...to].map(([name, now]) => {
+    const before = from.get(name) ?? { steal: 0, total: 0 };
+    return { name, share: (now.steal - before.steal) / Math.max(1, now.total - before.total) };
+  });
+  const facts = shares.map(({ name, share }) => `${name.replace('cpu', 'CPU ')} ${(share * 100).toFixed(1)} %`).join(', ');
+  const quiet = shares.every(({ share }) => share <= QUIET_STEAL_SHARE);
+  return quiet
+    ? `Steal during ${phase} (CPU time the host gave other guests): ${facts} (quiet: at most ${QUIET_STEAL_SHARE * 100} % each).`
+    : `Steal during ${phase} (CPU time the host gave other guests): ${facts}. Contended (more than ${QUIET_STEAL_SHARE * 100} % on a CPU): ` +
+        'the host made these processes wait, so the p99 figures of this phase are noisier than a quiet host\'s.';
 }

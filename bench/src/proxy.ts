@@ -14,7 +14,7 @@ import { printTable, type BenchRow } from './table.js';
 import { backendConfig, proxyConfig, startNginx, type RunningNginx } from './proxy/nginx.js';
 import { pacingScript, runWrk, type WrkResult } from './proxy/wrk.js';
 import { cpuMsOf } from './proxy/cpu.js';
-import { describeMachineBefore } from './machine-busy.js';
+import { cpuTicksNow, describeMachineBefore, describeSteal } from './machine-busy.js';
 import { stopChild } from './stop-child.js';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -176,7 +176,9 @@ async function main(): Promise<void> {
   const twoWorkers: Subject = [TWO_WORKERS, twoWorkersPort, twoWorkersPid];
   const url = (port: number): string => `http://127.0.0.1:${port}/checkout/cart`;
   for (const [, port] of [...subjects, twoWorkers]) await runWrk(url(port), { connections: CONNECTIONS, seconds: 1, cpus: LOAD_CPU, headers }); // warm-up: JIT, pools
+  const peakStart = cpuTicksNow();
   const peakByRound = await inRounds(subjects, (port) => runWrk(url(port), { connections: CONNECTIONS, seconds: SECONDS, cpus: LOAD_CPU, headers }));
+  const peakSteal = describeSteal('the peak rounds', peakStart);
   const peak = medians(peakByRound);
 
   // Two workers may use both cores, which wrk and the backend share with them: a saturating wrk
@@ -205,11 +207,14 @@ async function main(): Promise<void> {
       `single-process peak (${graylanePeak.toFixed(0)} req/s: ${pacedConnections(graylanePeak)} connections, ${delayMs} ms pause after each response), ` +
       'not saturating: its req/s is that rate, its CPU µs/req is the sum over primary and workers.',
   );
+  console.log(peakSteal);
 
   // Latency below saturation: every subject at half of graylane's peak rate, paced per connection.
   const rate = graylanePeak / 2;
   const connections = pacedConnections(rate);
+  const pacedStart = cpuTicksNow();
   const pacedByRound = await inRounds([...subjects, twoWorkers], (port) => runWrk(url(port), { connections, seconds: SECONDS, cpus: LOAD_CPU, script, headers }));
+  const pacedSteal = describeSteal('the constant-rate rounds', pacedStart);
   const pacedResults = medians(pacedByRound);
   const paced: BenchRow[] = [...subjects, twoWorkers].map(([name]) => {
     const r = pacedResults.get(name) as Measured;
@@ -220,6 +225,7 @@ async function main(): Promise<void> {
     columns: ['req/s', 'p50 ms', 'p99 ms'],
     digits: 3,
   });
+  console.log(pacedSteal);
   const p99 = (name: string): number => paced.find((row) => row.name === name)?.values['p99 ms'] ?? NaN;
   const nginxRps = peak.get('nginx proxy_pass')?.rps ?? NaN;
   const cpu = (name: string): number => peak.get(name)?.cpuUsPerRequest ?? NaN;
