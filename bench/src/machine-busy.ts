@@ -11,11 +11,14 @@ const QUIET_BUSY_SHARE = 0.1;
  */
 const QUIET_STEAL_SHARE = 0.01;
 
+/** The first eight counts of a /proc/stat `cpu` or `cpuN` line: user nice system idle iowait irq softirq steal (clock ticks). */
+function ticksOf(line: string): number[] {
+  return line.trim().split(/\s+/).slice(1, 9).map(Number);
+}
+
 /** Busy and total CPU time of the whole machine so far (clock ticks), from /proc/stat's first line. */
 function machineCpuTicks(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
-  // cpu user nice system idle iowait irq softirq steal …
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const ticks = ticksOf(readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '');
   const total = ticks.reduce((sum, n) => sum + n, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
   return { busy: total - idle, total };
@@ -44,10 +47,8 @@ export function cpuTicksNow(): CpuTicks {
   const ticks = new Map<string, { steal: number; total: number }>();
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
     if (!/^cpu\d/.test(line)) continue;
-    // cpuN user nice system idle iowait irq softirq steal …
-    const [name = '', ...fields] = line.trim().split(/\s+/);
-    const counts = fields.slice(0, 8).map(Number);
-    ticks.set(name, { steal: counts[7] ?? 0, total: counts.reduce((sum, n) => sum + n, 0) });
+    const counts = ticksOf(line);
+    ticks.set(line.slice(0, line.indexOf(' ')), { steal: counts[7] ?? 0, total: counts.reduce((sum, n) => sum + n, 0) });
   }
   return ticks;
 }
