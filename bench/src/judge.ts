@@ -18,7 +18,7 @@
 // Env: JUDGE_RUNS (200), JUDGE_WINDOWS (30), JUDGE_SEED (1), JUDGE_WORKERS.
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { MetricBatchV1, MetricSeriesV1, StatusClass } from '@graylane/contracts';
+import { GUARDRAIL_TESTS, type MetricBatchV1, type MetricSeriesV1, type StatusClass } from '@graylane/contracts';
 import { bucketValueUs, HISTOGRAM_LAYOUT } from '@graylane/histogram';
 import { MetricAggregator } from '@graylane/proxy/metrics';
 import {
@@ -29,7 +29,6 @@ import {
   settingsOf,
   sideOf,
   windowRowsOfBatchRows,
-  GUARDRAIL_TESTS,
   type GuardrailSettings,
 } from '@graylane/analytics/judge';
 import { BASE_LATENCY, BucketDistribution, Rng, slowerTail, slowerWhole, type LatencyCdf } from './judge/model.js';

@@ -5,5 +5,4 @@ export { rowsOfBatches, type BatchRows } from './store/rows.js';
 export { poolsOfRows, windowRowsOfBatchRows, type WindowPool } from './store/window-pools.js';
 export { sideOf } from './guardrails/guardrail-loop.js';
 export { Evidence, GUARDRAIL_DEFAULTS, effectiveRatio, judge, settingsOf, type GuardrailSettings, type Judgement, type SideStats } from './guardrails/judge.js';
-export { GUARDRAIL_TESTS } from '@graylane/contracts';
 export { hypergeometricUpperTail, logGamma } from './guardrails/statistics.js';

@@ -3,8 +3,11 @@ import { BUCKET_COUNT, bucketValueUs, rankOf } from '@graylane/histogram';
 import { msOfUs } from '../latency-ms.js';
 import { addWindowEvidence, hypergeometricUpperTail, mixtureEValue, noEvidence, type MarkedCounts } from './statistics.js';
 
-/** Pooled quantile whose bucket is each latency test's threshold: requests above it are marked. */
-const THRESHOLD_QUANTILE: Record<Exclude<GuardrailTestName, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
+/**
+ * The quantile each latency test is about: the pooled quantile's bucket is its threshold (requests
+ * above it are marked), and its effect is canary's latency over stable's at that quantile.
+ */
+export const LATENCY_TEST_QUANTILE: Record<Exclude<GuardrailTestName, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
 
 /** One side's traffic in one window: counts and its summed latency histogram. */
 export interface SideStats {
@@ -130,7 +133,7 @@ export class Evidence {
       if (test === 'error-rate') {
         counts = { pooled, canary: canary.requests, marked: stable.errors + canary.errors, canaryMarked: canary.errors };
       } else {
-        const bucket = pooledQuantileBucket(merged, THRESHOLD_QUANTILE[test]);
+        const bucket = pooledQuantileBucket(merged, LATENCY_TEST_QUANTILE[test]);
         thresholdMs = bucket < 0 ? null : msOfUs(upperEdgeUs(bucket));
         const canaryMarked = countAbove(canary.buckets, bucket);
         counts = { pooled, canary: canary.requests, marked: canaryMarked + countAbove(stable.buckets, bucket), canaryMarked };

@@ -4,12 +4,11 @@ import {
   type AnalysisSpecV1,
   type AnalysisSpecV2,
   type BreachKind,
-  type GuardrailTestName,
   type SideEvidenceV1,
   type TestEvidenceV1,
   type VerdictOutcome,
 } from '@graylane/contracts';
-import { Evidence, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
+import { Evidence, LATENCY_TEST_QUANTILE, type SideStats, type SideTotals, type WindowTest } from './evidence.js';
 
 export { Evidence, type SideStats } from './evidence.js';
 
@@ -86,9 +85,6 @@ export interface Judgement {
   needs: string;
 }
 
-/** Quantile each latency test's effect is measured at. */
-const EFFECT_QUANTILE: Record<Exclude<GuardrailTestName, 'error-rate'>, number> = { 'latency-median': 0.5, 'latency-tail': 0.99 };
-
 /**
  * Adds one window to `evidence` and judges the rollout on everything since the evidence began.
  * Pure apart from `evidence`, which it extends: no clock, no I/O.
@@ -144,7 +140,7 @@ function testEvidence(settings: GuardrailSettings, evidence: Evidence, seen: Win
     effect = rateOf(evidence.canary) - rateOf(evidence.stable);
     effectThreshold = settings.maxErrorRateIncrease;
   } else {
-    const q = EFFECT_QUANTILE[seen.test];
+    const q = LATENCY_TEST_QUANTILE[seen.test];
     const stableMs = evidence.stable.quantileMs(q);
     const canaryMs = evidence.canary.quantileMs(q);
     effect = stableMs > 0 ? canaryMs / stableMs : 0;
